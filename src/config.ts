@@ -1,0 +1,124 @@
+import { z } from 'zod';
+
+/**
+ * Every setting of the service, parsed once at boot from the environment. Nothing else reads
+ * process.env (a lint rule enforces it). A bad setting stops the process with a message that names it.
+ */
+
+const integer = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const list = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s) =>
+      s
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part.length > 0),
+    );
+
+const serverSchema = z.object({
+  SERVER_HOST: z.string().default('0.0.0.0'),
+  PORT: integer(4000, 0),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** `sha256hex:tenant` pairs, comma separated. Plain keys are never configured. */
+  API_KEYS: list(''),
+  DATA_DIR: z.string().default('.data'),
+  SHUTDOWN_TIMEOUT_MS: integer(10_000, 100),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+const kafkaSchema = z.object({
+  KAFKA_BROKERS: list(''),
+  KAFKA_CLIENT_ID: z.string().default('pulsegraph'),
+  INGEST_TOPICS: list('events'),
+  DEAD_LETTER_TOPIC: z.string().default('events.dead-letter'),
+  CONSUMER_GROUP: z.string().default('pulsegraph-fold'),
+  TOPIC_PARTITIONS: integer(4, 1),
+});
+
+const redisSchema = z.object({
+  REDIS_URL: z.string().url().optional(),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,32}$/, 'letters, digits, _ . - only, at most 32')
+    .default('pg'),
+});
+
+const clickhouseSchema = z.object({
+  CLICKHOUSE_URL: z.string().url().optional(),
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'a plain identifier')
+    .default('analytics'),
+  CLICKHOUSE_USER: z.string().default('default'),
+  CLICKHOUSE_PASSWORD: z.string().default(''),
+});
+
+const foldSchema = z.object({
+  /** How far back live windows reach (event time). */
+  LIVE_HORIZON_SECONDS: integer(3600 + 300, 60),
+  /** Events stamped further than this in the future are rejected. */
+  MAX_FUTURE_SKEW_SECONDS: integer(300, 0),
+  DEDUP_TTL_SECONDS: integer(24 * 3600, 1),
+  MAX_EVENT_BYTES: integer(16 * 1024, 256),
+  MAX_MESSAGE_BYTES: integer(1024 * 1024, 1024),
+  MAX_NAME_LENGTH: integer(128, 1),
+  MAX_DIMENSIONS: integer(32, 0),
+  MAX_DIMENSION_KEY_LENGTH: integer(64, 1),
+  MAX_DIMENSION_VALUE_LENGTH: integer(256, 1),
+  HISTORY_FLUSH_MS: integer(200, 1),
+  HISTORY_FLUSH_ROWS: integer(100_000, 1),
+});
+
+const limitsSchema = z.object({
+  MAX_INGEST_BATCH: integer(1000, 1),
+  MAX_BODY_BYTES: integer(2 * 1024 * 1024, 1024),
+  MAX_QUERY_DEPTH: integer(8, 2),
+  MAX_QUERY_COST: integer(1000, 10),
+  MAX_GROUPS: integer(50, 1),
+  MAX_BUCKETS: integer(10_000, 10),
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: integer(50, 1),
+  RATE_LIMIT_PER_SECOND: integer(200, 1),
+  RATE_LIMIT_BURST: integer(400, 1),
+});
+
+const schemas = {
+  server: serverSchema,
+  kafka: kafkaSchema,
+  redis: redisSchema,
+  clickhouse: clickhouseSchema,
+  fold: foldSchema,
+  limits: limitsSchema,
+};
+
+export type Config = { [K in keyof typeof schemas]: z.infer<(typeof schemas)[K]> };
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const problems: string[] = [];
+  const parsed: Partial<Record<keyof Config, unknown>> = {};
+  for (const [concern, schema] of Object.entries(schemas) as [keyof Config, z.ZodTypeAny][]) {
+    const result = schema.safeParse(env);
+    if (result.success) parsed[concern] = result.data;
+    else
+      for (const issue of result.error.issues)
+        problems.push(`${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(env[String(issue.path[0])])})`);
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid settings:\n  ${problems.join('\n  ')}`);
+  const config = parsed as Config;
+  const engines = [config.kafka.KAFKA_BROKERS.length > 0, !!config.redis.REDIS_URL, !!config.clickhouse.CLICKHOUSE_URL];
+  if (engines.some(Boolean) && !engines.every(Boolean))
+    throw new ConfigError(
+      'Invalid settings:\n  KAFKA_BROKERS, REDIS_URL and CLICKHOUSE_URL go together: set all three for the real engines, or none for the embedded ones',
+    );
+  if (config.server.NODE_ENV === 'production' && config.server.API_KEYS.length === 0)
+    throw new ConfigError('Invalid settings:\n  API_KEYS: production mode refuses to start without API keys');
+  return config;
+}
+
+/** True when the real engines are configured; false runs everything embedded. */
+export const usesRealEngines = (config: Config): boolean => config.kafka.KAFKA_BROKERS.length > 0;

@@ -1,0 +1,72 @@
+/**
+ * The event log port: Kafka in production, an on-disk partitioned log embedded.
+ * Offsets are per topic-partition, dense and increasing, as in Kafka.
+ */
+export interface LogMessage {
+  /** Partitioning key: records with the same key land in the same partition, in order. */
+  key: string | null;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+export interface LogRecord extends LogMessage {
+  topic: string;
+  partition: number;
+  offset: number;
+  /** Record timestamp in epoch ms (the producer's create time). */
+  timestamp: number;
+}
+
+export interface EventLogProducer {
+  /** Resolves once every message is durably in the log (acks from all in-sync replicas). */
+  send(topic: string, messages: LogMessage[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** The records of one partition handed to the handler at once, in offset order. */
+export interface PartitionBatch extends TopicPartition {
+  records: LogRecord[];
+  /** Offset of the next record the log will hold for this partition (Kafka's high watermark). */
+  highWatermark: number;
+  /** Keep group membership alive while a long batch is in progress. */
+  heartbeat(): Promise<void>;
+  /** True once the partition was revoked or the consumer is stopping: stop retrying. */
+  isStale(): boolean;
+}
+
+export interface ConsumerHandlers {
+  /**
+   * Called when partitions are assigned. Returns, per partition, the offset to start from,
+   * or undefined to use the group's committed offset (or the earliest when none).
+   */
+  onAssigned(partitions: TopicPartition[]): Promise<Map<string, number | undefined>>;
+  onRevoked(partitions: TopicPartition[]): Promise<void>;
+  /**
+   * Folds one batch. When it resolves, the consumer commits offset lastOffset + 1.
+   * When it rejects, the consumer stops (the error is a bug, not a passing fault).
+   */
+  onBatch(batch: PartitionBatch): Promise<void>;
+}
+
+export interface EventLogConsumer {
+  start(handlers: ConsumerHandlers): Promise<void>;
+  /** Stops fetching, waits for the batch in progress, commits, leaves the group. */
+  stop(): Promise<void>;
+  /** Records in the subscribed topics not yet committed by this group. */
+  lag(): Promise<number>;
+}
+
+export interface EventLog {
+  producer(): EventLogProducer;
+  consumer(options: { groupId: string; topics: string[] }): EventLogConsumer;
+  /** Creates the topics when missing (idempotent). */
+  ensureTopics(topics: string[], partitions: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const partitionKey = (tp: TopicPartition): string => `${tp.topic}:${tp.partition}`;
