@@ -64,6 +64,8 @@ export interface EventLogConsumer {
 export interface EventLog {
   producer(): EventLogProducer;
   consumer(options: { groupId: string; topics: string[] }): EventLogConsumer;
+  /** Per partition of the topics, the offset the next record will get (the high watermark). */
+  endOffsets(topics: string[]): Promise<(TopicPartition & { offset: number })[]>;
   /** Creates the topics when missing (idempotent). */
   ensureTopics(topics: string[], partitions: number): Promise<void>;
   close(): Promise<void>;
