@@ -217,10 +217,10 @@ log4j.logger.kafka.authorizer.logger=WARN
 EOF
 }
 
-kafka_java() {
-  java -Xms128m -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
-    -Dlog4j.configuration="file:$KAFKA_DIR/log4j.properties" -Dkafka.logs.dir="$KAFKA_DIR/logs" \
-    -cp "$KAFKA_DIR/libs/*" "$@"
+kafka_java_command() {
+  KAFKA_JAVA=(java -Xms128m -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
+    -Dlog4j.configuration="file:$KAFKA_DIR/log4j.properties" -Dkafka.logs.dir="$KAFKA_DIR/logs"
+    -cp "$KAFKA_DIR/libs/*")
 }
 
 kafka_up() {
@@ -241,18 +241,19 @@ kafka_up() {
   command -v java >/dev/null || fail "kafka: java not found (Java 17 is needed: apt-get install openjdk-17-jre-headless)"
   kafka_fetch_libs
   kafka_write_config
+  kafka_java_command
   if [[ ! -f "$KAFKA_DIR/data/meta.properties" ]]; then
     local cluster_id
     cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
     say "kafka: formatting KRaft storage (cluster id $cluster_id)"
-    if ! kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_DIR/server.properties" \
+    if ! "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_DIR/server.properties" \
       >"$KAFKA_DIR/logs/format.log" 2>&1; then
       show_logs "$KAFKA_DIR/logs/format.log"
       fail "kafka: storage format failed"
     fi
   fi
   : >"$KAFKA_DIR/logs/stdout.log"
-  start_detached "$KAFKA_PID" "$KAFKA_DIR/logs/stdout.log" kafka_java kafka.Kafka "$KAFKA_DIR/server.properties"
+  start_detached "$KAFKA_PID" "$KAFKA_DIR/logs/stdout.log" "${KAFKA_JAVA[@]}" kafka.Kafka "$KAFKA_DIR/server.properties"
   say "kafka: started pid $(cat "$KAFKA_PID")"
 }
 

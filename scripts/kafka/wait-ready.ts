@@ -32,5 +32,7 @@ while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
-console.error(`kafka did not answer on ${brokers.join(',')} within ${timeoutMs / 1000}s: ${String(lastError)}`);
+console.error(
+  `kafka did not answer on ${brokers.join(',')} within ${timeoutMs / 1000}s: ${String(lastError)}`,
+);
 process.exit(1);
