@@ -285,13 +285,20 @@ CH_PID="$CH_DIR/clickhouse.pid"
 CH_MARKER="$CH_DIR/config.xml"
 
 clickhouse_binary() {
-  if command -v clickhouse-server >/dev/null; then
-    command -v clickhouse-server
-  elif command -v clickhouse >/dev/null; then
-    echo "$(command -v clickhouse) server"
-  else
-    return 1
-  fi
+  local candidate
+  for candidate in "$(command -v clickhouse-server || true)" /usr/sbin/clickhouse-server /usr/bin/clickhouse-server; do
+    if [[ -n "$candidate" && -x "$candidate" ]]; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  for candidate in "$(command -v clickhouse || true)" /usr/bin/clickhouse; do
+    if [[ -n "$candidate" && -x "$candidate" ]]; then
+      echo "$candidate server"
+      return 0
+    fi
+  done
+  return 1
 }
 
 clickhouse_write_config() {
@@ -479,6 +486,7 @@ lock() {
 cmd_up() {
   lock
   local started=$SECONDS
+  command -v curl >/dev/null || apt_install curl ca-certificates
   # Start all three first (Kafka's JVM is the slowest), then wait for each.
   kafka_up
   clickhouse_up
