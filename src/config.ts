@@ -60,7 +60,7 @@ const foldSchema = z.object({
   LIVE_HORIZON_SECONDS: integer(3600 + 300, 60),
   /** Events stamped further than this in the future are rejected. */
   MAX_FUTURE_SKEW_SECONDS: integer(300, 0),
-  DEDUP_TTL_SECONDS: integer(24 * 3600, 1),
+  DEDUP_TTL_SECONDS: integer(3600, 1),
   MAX_EVENT_BYTES: integer(16 * 1024, 256),
   MAX_MESSAGE_BYTES: integer(1024 * 1024, 1024),
   MAX_NAME_LENGTH: integer(128, 1),

@@ -1,0 +1,216 @@
+import type { PositionedEvent } from '../events/event.js';
+import { decodeRecords, type DecodeOptions, type DecodeRejection } from '../events/decode.js';
+import { aggregateLive } from '../live/aggregate.js';
+import type { ChangeFeed, ChangeNotice } from '../ports/change-feed.js';
+import {
+  partitionKey,
+  type ConsumerHandlers,
+  type PartitionBatch,
+  type TopicPartition,
+} from '../ports/event-log.js';
+import type { FoldProgressStore } from '../ports/fold-progress.js';
+import type { HistoryStore } from '../ports/history.js';
+import type { LiveGroupDelta, LiveWindowStore } from '../ports/live-windows.js';
+import type { DedupStore, ReferenceStore } from '../ports/reference-data.js';
+import type { DeadLetterSink } from './dead-letters.js';
+import { createEnricher } from './enrich.js';
+import { createHistoryWriter } from './history-writer.js';
+import { createFoldMetrics, type FoldMetrics } from './metrics.js';
+import { retryWhileUnavailable } from './retry.js';
+
+export interface FoldOptions {
+  live: LiveWindowStore;
+  history: HistoryStore;
+  dedup: DedupStore;
+  reference: ReferenceStore;
+  changes: ChangeFeed;
+  progress: FoldProgressStore;
+  deadLetters: DeadLetterSink;
+  decode: DecodeOptions;
+  dedupTtlMs: number;
+  historyFlushRows: number;
+  historyFlushMs: number;
+  clock?: () => number;
+  onRetry?: (step: string, error: unknown, attempt: number) => void;
+}
+
+export interface Fold extends ConsumerHandlers {
+  metrics: FoldMetrics;
+}
+
+/** What each sink already holds of a partition: records up to these offsets are applied. */
+interface SinkOffsets {
+  live: number;
+  history: number;
+}
+
+/**
+ * Folds partition batches into the live windows and history, exactly once in effect:
+ * each sink keeps the offset it applied per partition atomically with its writes, and every
+ * batch is filtered against those offsets, so a redelivered record is skipped by the sink that
+ * has it and applied by the one that does not. The log's committed offset is only an optimisation.
+ */
+export function createFold(options: FoldOptions): Fold {
+  const clock = options.clock ?? Date.now;
+  const metrics = createFoldMetrics();
+  const enricher = createEnricher(options.reference);
+  const offsets = new Map<string, SinkOffsets>();
+  let activeBatches = 0;
+  const historyWriter = createHistoryWriter({
+    history: options.history,
+    flushRows: options.historyFlushRows,
+    flushMs: options.historyFlushMs,
+    activeWriters: () => activeBatches,
+  });
+
+  async function loadOffsets(partitions: TopicPartition[]): Promise<SinkOffsets[]> {
+    const [live, history] = await Promise.all([
+      options.live.floors(partitions),
+      options.history.offsets(partitions),
+    ]);
+    return partitions.map((partition, i) => {
+      const loaded = { live: live[i] ?? -1, history: history[i] ?? -1 };
+      offsets.set(partitionKey(partition), loaded);
+      return loaded;
+    });
+  }
+
+  const retrying = <T>(batch: PartitionBatch, step: string, work: () => Promise<T>) =>
+    retryWhileUnavailable(work, {
+      giveUp: () => batch.isStale(),
+      onWait: async (error, attempt) => {
+        metrics.retries.inc(step);
+        options.onRetry?.(step, error, attempt);
+        await batch.heartbeat().catch(() => undefined);
+      },
+    });
+
+  async function applyLive(batch: PartitionBatch, events: PositionedEvent[], fromOffset: number, toOffset: number) {
+    const { groups, late } = aggregateLive(events, { nowMs: clock(), horizonMs: options.live.horizonMs });
+    metrics.late.inc('live', late);
+    let pending: { groups: LiveGroupDelta[]; fromOffset: number }[] = [{ groups, fromOffset }];
+    while (pending.length > 0) {
+      const next: typeof pending = [];
+      for (const request of pending) {
+        if (request.groups.length === 0) continue;
+        const conflicts = await options.live.apply({ ...batch, fromOffset: request.fromOffset, toOffset, groups: request.groups });
+        // A group partly applied before (a crashed or fenced consumer): re-aggregate what it lacks.
+        for (const conflict of conflicts) {
+          const missing = events.filter(
+            (e) => e.tenant === conflict.tenant && e.name === conflict.event && e.offset > conflict.storedOffset,
+          );
+          const regrouped = aggregateLive(missing, { nowMs: clock(), horizonMs: options.live.horizonMs }).groups;
+          next.push({ groups: regrouped, fromOffset: conflict.storedOffset + 1 });
+        }
+      }
+      pending = next;
+    }
+    return groups;
+  }
+
+  async function foldBatch(batch: PartitionBatch): Promise<void> {
+    const key = partitionKey(batch);
+    const known = offsets.get(key) ?? (await retrying(batch, 'load-offsets', () => loadOffsets([batch])))[0]!;
+    const applied = Math.min(known.live, known.history);
+    const records = batch.records.filter((record) => record.offset > applied);
+    if (records.length === 0) return;
+    const first = records[0]!;
+    const last = records[records.length - 1]!;
+
+    const decoded = decodeRecords(records, options.decode);
+    metrics.observeBatch(records.length, decoded.events.length);
+    if (decoded.rejections.length > 0) {
+      await retrying(batch, 'dead-letter', () => options.deadLetters.send(decoded.rejections));
+      countRejections(decoded.rejections);
+    }
+
+    await retrying(batch, 'lookups', () => enricher.refresh());
+    // Ids repeated inside one batch (or one array message) share a position, so the store's claim
+    // cannot tell them apart: keep the first here.
+    const seen = new Set<string>();
+    const firstInBatch = decoded.events.map((e) => {
+      const id = `${e.tenant}\u0000${e.id}`;
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    });
+    const claims = await retrying(batch, 'dedup', () => claimGivenIds(decoded.events, decoded.idGiven));
+    const events = decoded.events.filter((_, i) => claims[i] && firstInBatch[i]);
+    metrics.duplicates.inc(undefined, decoded.events.length - events.length);
+    for (const event of events) enricher.enrich(event);
+
+    const live = retrying(batch, 'live', () =>
+      applyLive(
+        batch,
+        events.filter((e) => e.offset > known.live),
+        Math.max(first.offset, known.live + 1),
+        last.offset,
+      ),
+    );
+    const history = retrying(batch, 'history', async () => {
+      try {
+        await historyWriter.write(events.filter((e) => e.offset > known.history));
+      } catch (error) {
+        // The insert may have landed before the failure was seen: ask the store what it has.
+        const [reloaded] = await loadOffsets([batch]);
+        known.history = reloaded!.history;
+        throw error;
+      }
+    });
+    const [groups] = await Promise.all([live, history]);
+    known.live = last.offset;
+    known.history = last.offset;
+
+    await retrying(batch, 'progress', async () => {
+      await options.live.setFloor(batch, last.offset);
+      await options.progress.record([{ topic: batch.topic, partition: batch.partition, offset: last.offset, recordTimestamp: last.timestamp }]);
+    });
+    metrics.folded.inc(undefined, events.length);
+    await options.changes.publish(groups.map(toNotice)).catch(() => metrics.retries.inc('change-feed'));
+  }
+
+  /** Only producer-given ids can repeat across records; the others are unique by position. */
+  async function claimGivenIds(events: PositionedEvent[], idGiven: boolean[]): Promise<boolean[]> {
+    const given = events.filter((_, i) => idGiven[i]);
+    if (given.length === 0) return events.map(() => true);
+    const claimed = await options.dedup.claim(
+      given.map((e) => ({ tenant: e.tenant, id: e.id, position: `${e.topic}:${e.partition}:${e.offset}` })),
+      options.dedupTtlMs,
+    );
+    let next = 0;
+    return events.map((_, i) => (idGiven[i] ? claimed[next++]! : true));
+  }
+
+  function countRejections(rejections: DecodeRejection[]) {
+    for (const rejection of rejections) metrics.deadLettered.inc(rejection.step);
+  }
+
+  return {
+    metrics,
+    async onAssigned(partitions) {
+      offsets.clear();
+      const loaded = await loadOffsetsWithRetry(partitions);
+      return new Map(partitions.map((p, i) => [partitionKey(p), Math.min(loaded[i]!.live, loaded[i]!.history) + 1]));
+    },
+    async onRevoked(partitions) {
+      for (const partition of partitions) offsets.delete(partitionKey(partition));
+    },
+    async onBatch(batch) {
+      activeBatches++;
+      try {
+        await foldBatch(batch);
+      } finally {
+        activeBatches--;
+      }
+    },
+  };
+
+  function loadOffsetsWithRetry(partitions: TopicPartition[]) {
+    return retryWhileUnavailable(() => loadOffsets(partitions), { giveUp: () => false });
+  }
+}
+
+function toNotice(group: LiveGroupDelta): ChangeNotice {
+  const seconds = [...group.seconds.keys()];
+  return { tenant: group.tenant, event: group.event, fromSec: Math.min(...seconds), toSec: Math.max(...seconds) };
+}
