@@ -25,6 +25,7 @@ const serverSchema = z.object({
   API_KEYS: list(''),
   DATA_DIR: z.string().default('.data'),
   SHUTDOWN_TIMEOUT_MS: integer(10_000, 100),
+  ROLE: z.enum(['all', 'api', 'fold']).default('all'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -106,17 +107,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (result.success) parsed[concern] = result.data;
     else
       for (const issue of result.error.issues)
-        problems.push(`${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(env[String(issue.path[0])])})`);
+        problems.push(
+          `${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(env[String(issue.path[0])])})`,
+        );
   }
   if (problems.length > 0) throw new ConfigError(`Invalid settings:\n  ${problems.join('\n  ')}`);
   const config = parsed as Config;
-  const engines = [config.kafka.KAFKA_BROKERS.length > 0, !!config.redis.REDIS_URL, !!config.clickhouse.CLICKHOUSE_URL];
+  const engines = [
+    config.kafka.KAFKA_BROKERS.length > 0,
+    !!config.redis.REDIS_URL,
+    !!config.clickhouse.CLICKHOUSE_URL,
+  ];
   if (engines.some(Boolean) && !engines.every(Boolean))
     throw new ConfigError(
       'Invalid settings:\n  KAFKA_BROKERS, REDIS_URL and CLICKHOUSE_URL go together: set all three for the real engines, or none for the embedded ones',
     );
   if (config.server.NODE_ENV === 'production' && config.server.API_KEYS.length === 0)
-    throw new ConfigError('Invalid settings:\n  API_KEYS: production mode refuses to start without API keys');
+    throw new ConfigError(
+      'Invalid settings:\n  API_KEYS: production mode refuses to start without API keys',
+    );
   return config;
 }
 

@@ -32,7 +32,7 @@ const NETWORK_CODES = new Set([
 
 const TRANSIENT_MESSAGES = [
   'Connection is closed',
-  'Stream isn\'t writeable',
+  "Stream isn't writeable",
   'Reached the max retries per request limit',
   'socket hang up',
   'Timeout error',
@@ -44,11 +44,19 @@ export function isDependencyUnavailable(error: unknown): boolean {
   for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
     if (current instanceof DependencyUnavailableError) return true;
     if (typeof current !== 'object') return false;
-    const candidate = current as { code?: unknown; retriable?: unknown; message?: unknown; cause?: unknown };
+    const candidate = current as {
+      code?: unknown;
+      retriable?: unknown;
+      message?: unknown;
+      cause?: unknown;
+    };
     if (typeof candidate.code === 'string' && NETWORK_CODES.has(candidate.code)) return true;
     // kafkajs marks connection and leadership problems as retriable.
     if (candidate.retriable === true) return true;
-    if (typeof candidate.message === 'string' && TRANSIENT_MESSAGES.some((m) => (candidate.message as string).includes(m)))
+    if (
+      typeof candidate.message === 'string' &&
+      TRANSIENT_MESSAGES.some((m) => (candidate.message as string).includes(m))
+    )
       return true;
     current = candidate.cause;
   }

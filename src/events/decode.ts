@@ -42,10 +42,18 @@ export function decodeRecords(records: LogRecord[], options: DecodeOptions): Dec
   const idGiven: boolean[] = [];
   const rejections: DecodeRejection[] = [];
   for (const record of records) {
-    const reject = (reason: string, step: DecodeRejection['step'], value = record.value, index?: number) =>
+    const reject = (
+      reason: string,
+      step: DecodeRejection['step'],
+      value = record.value,
+      index?: number,
+    ) =>
       rejections.push({ record, value, reason, step, ...(index === undefined ? {} : { index }) });
     if (record.value.length > options.maxMessageBytes) {
-      reject(`message is ${record.value.length} bytes, more than the limit of ${options.maxMessageBytes}`, 'parse');
+      reject(
+        `message is ${record.value.length} bytes, more than the limit of ${options.maxMessageBytes}`,
+        'parse',
+      );
       continue;
     }
     let parsed: unknown;
@@ -73,21 +81,37 @@ export function decodeRecords(records: LogRecord[], options: DecodeOptions): Dec
       if (!validation.ok) return rejectItem(validation.reason, 'validate');
       const { event } = validation;
       if (event.dimensions.topic === undefined) event.dimensions.topic = record.topic;
-      events.push({ ...event, topic: record.topic, partition: record.partition, offset: record.offset });
-      idGiven.push(typeof item === 'object' && item !== null && (item as { id?: unknown }).id != null);
+      events.push({
+        ...event,
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+      });
+      idGiven.push(
+        typeof item === 'object' && item !== null && (item as { id?: unknown }).id != null,
+      );
     });
   }
   return { events, idGiven, rejections };
 }
 
-function tenantOf(record: LogRecord, item: unknown, options: DecodeOptions): string | { reason: string } {
+function tenantOf(
+  record: LogRecord,
+  item: unknown,
+  options: DecodeOptions,
+): string | { reason: string } {
   const fromHeader = record.headers.tenant;
-  const field = typeof item === 'object' && item !== null ? (item as { tenant?: unknown }).tenant : undefined;
-  if (field !== undefined && typeof field !== 'string') return { reason: 'tenant field must be a string' };
+  const field =
+    typeof item === 'object' && item !== null ? (item as { tenant?: unknown }).tenant : undefined;
+  if (field !== undefined && typeof field !== 'string')
+    return { reason: 'tenant field must be a string' };
   if (fromHeader !== undefined && field !== undefined && fromHeader !== field)
-    return { reason: `tenant header ${JSON.stringify(fromHeader)} and field ${JSON.stringify(field)} disagree` };
+    return {
+      reason: `tenant header ${JSON.stringify(fromHeader)} and field ${JSON.stringify(field)} disagree`,
+    };
   const tenant = fromHeader ?? field ?? options.defaultTenant;
   if (tenant === null) return { reason: 'no tenant: set the tenant header or field' };
-  if (!options.isKnownTenant(tenant)) return { reason: `unknown tenant ${JSON.stringify(tenant.slice(0, 64))}` };
+  if (!options.isKnownTenant(tenant))
+    return { reason: `unknown tenant ${JSON.stringify(tenant.slice(0, 64))}` };
   return tenant;
 }

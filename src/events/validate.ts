@@ -47,12 +47,15 @@ export function parseTimestamp(raw: unknown): number | string {
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(raw))
     return `timestamp ${JSON.stringify(raw.slice(0, 40))} is not an ISO-8601 instant with a time zone`;
   const ms = Date.parse(raw);
-  return Number.isNaN(ms) ? `timestamp ${JSON.stringify(raw.slice(0, 40))} is not a valid date` : ms;
+  return Number.isNaN(ms)
+    ? `timestamp ${JSON.stringify(raw.slice(0, 40))} is not a valid date`
+    : ms;
 }
 
 function validateDimensions(raw: unknown, limits: EventLimits): Record<string, string> | string {
   if (raw === undefined || raw === null) return {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) return 'dimensions must be a flat object of strings';
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    return 'dimensions must be a flat object of strings';
   const entries = Object.entries(raw as Record<string, unknown>);
   if (entries.length > limits.maxDimensions)
     return `dimensions has ${entries.length} keys, more than the limit of ${limits.maxDimensions}`;
@@ -80,8 +83,10 @@ export function validateEvent(input: unknown, context: ValidationContext): Valid
       return fail(`unknown field ${JSON.stringify(field.slice(0, 80))}`);
 
   const { name } = raw;
-  if (typeof name !== 'string' || name.trim().length === 0) return fail('name is required and must be a non-empty string');
-  if (name.length > limits.maxNameLength) return fail(`name is longer than ${limits.maxNameLength} characters`);
+  if (typeof name !== 'string' || name.trim().length === 0)
+    return fail('name is required and must be a non-empty string');
+  if (name.length > limits.maxNameLength)
+    return fail(`name is longer than ${limits.maxNameLength} characters`);
   if (CONTROL_CHARACTERS.test(name)) return fail('name contains control characters');
 
   let timestamp = context.receivedAt;
@@ -90,26 +95,31 @@ export function validateEvent(input: unknown, context: ValidationContext): Valid
     if (typeof parsed === 'string') return fail(parsed);
     timestamp = parsed;
   }
-  if (timestamp < 0 || timestamp > MAX_TIMESTAMP_MS) return fail('timestamp is outside 1970-01-01..2105-12-31');
+  if (timestamp < 0 || timestamp > MAX_TIMESTAMP_MS)
+    return fail('timestamp is outside 1970-01-01..2105-12-31');
   if (timestamp > context.receivedAt + limits.maxFutureSkewMs)
     return fail(`timestamp is more than ${limits.maxFutureSkewMs / 1000}s in the future`);
 
   let id: string;
   if (raw.id === undefined || raw.id === null) id = context.fallbackId();
-  else if ((typeof raw.id === 'string' || typeof raw.id === 'number') && String(raw.id).length > 0) id = String(raw.id);
+  else if ((typeof raw.id === 'string' || typeof raw.id === 'number') && String(raw.id).length > 0)
+    id = String(raw.id);
   else return fail('id must be a non-empty string');
   if (id.length > MAX_ID_LENGTH) return fail(`id is longer than ${MAX_ID_LENGTH} characters`);
 
   let userId: string | null = null;
   if (raw.userId !== undefined && raw.userId !== null) {
-    if (typeof raw.userId !== 'string' && typeof raw.userId !== 'number') return fail('userId must be a string');
+    if (typeof raw.userId !== 'string' && typeof raw.userId !== 'number')
+      return fail('userId must be a string');
     userId = String(raw.userId);
-    if (userId.length > MAX_USER_ID_LENGTH) return fail(`userId is longer than ${MAX_USER_ID_LENGTH} characters`);
+    if (userId.length > MAX_USER_ID_LENGTH)
+      return fail(`userId is longer than ${MAX_USER_ID_LENGTH} characters`);
   }
 
   let value: number | null = null;
   if (raw.value !== undefined && raw.value !== null) {
-    if (typeof raw.value !== 'number' || !Number.isFinite(raw.value)) return fail('value must be a finite number');
+    if (typeof raw.value !== 'number' || !Number.isFinite(raw.value))
+      return fail('value must be a finite number');
     if (Math.abs(raw.value) > MAX_ABS_VALUE) return fail(`value must be within ±${MAX_ABS_VALUE}`);
     value = roundValue(raw.value);
   }
@@ -117,7 +127,10 @@ export function validateEvent(input: unknown, context: ValidationContext): Valid
   const dimensions = validateDimensions(raw.dimensions, limits);
   if (typeof dimensions === 'string') return fail(dimensions);
 
-  return { ok: true, event: { id, tenant: context.tenant, name, timestamp, userId, value, dimensions } };
+  return {
+    ok: true,
+    event: { id, tenant: context.tenant, name, timestamp, userId, value, dimensions },
+  };
 }
 
 export const eventLimitsFrom = (fold: {

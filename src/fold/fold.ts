@@ -85,21 +85,40 @@ export function createFold(options: FoldOptions): Fold {
       },
     });
 
-  async function applyLive(batch: PartitionBatch, events: PositionedEvent[], fromOffset: number, toOffset: number) {
-    const { groups, late } = aggregateLive(events, { nowMs: clock(), horizonMs: options.live.horizonMs });
+  async function applyLive(
+    batch: PartitionBatch,
+    events: PositionedEvent[],
+    fromOffset: number,
+    toOffset: number,
+  ) {
+    const { groups, late } = aggregateLive(events, {
+      nowMs: clock(),
+      horizonMs: options.live.horizonMs,
+    });
     metrics.late.inc('live', late);
     let pending: { groups: LiveGroupDelta[]; fromOffset: number }[] = [{ groups, fromOffset }];
     while (pending.length > 0) {
       const next: typeof pending = [];
       for (const request of pending) {
         if (request.groups.length === 0) continue;
-        const conflicts = await options.live.apply({ ...batch, fromOffset: request.fromOffset, toOffset, groups: request.groups });
+        const conflicts = await options.live.apply({
+          ...batch,
+          fromOffset: request.fromOffset,
+          toOffset,
+          groups: request.groups,
+        });
         // A group partly applied before (a crashed or fenced consumer): re-aggregate what it lacks.
         for (const conflict of conflicts) {
           const missing = events.filter(
-            (e) => e.tenant === conflict.tenant && e.name === conflict.event && e.offset > conflict.storedOffset,
+            (e) =>
+              e.tenant === conflict.tenant &&
+              e.name === conflict.event &&
+              e.offset > conflict.storedOffset,
           );
-          const regrouped = aggregateLive(missing, { nowMs: clock(), horizonMs: options.live.horizonMs }).groups;
+          const regrouped = aggregateLive(missing, {
+            nowMs: clock(),
+            horizonMs: options.live.horizonMs,
+          }).groups;
           next.push({ groups: regrouped, fromOffset: conflict.storedOffset + 1 });
         }
       }
@@ -110,7 +129,8 @@ export function createFold(options: FoldOptions): Fold {
 
   async function foldBatch(batch: PartitionBatch): Promise<void> {
     const key = partitionKey(batch);
-    const known = offsets.get(key) ?? (await retrying(batch, 'load-offsets', () => loadOffsets([batch])))[0]!;
+    const known =
+      offsets.get(key) ?? (await retrying(batch, 'load-offsets', () => loadOffsets([batch])))[0]!;
     const applied = Math.min(known.live, known.history);
     const records = batch.records.filter((record) => record.offset > applied);
     if (records.length === 0) return;
@@ -134,7 +154,9 @@ export function createFold(options: FoldOptions): Fold {
       seen.add(id);
       return true;
     });
-    const claims = await retrying(batch, 'dedup', () => claimGivenIds(decoded.events, decoded.idGiven));
+    const claims = await retrying(batch, 'dedup', () =>
+      claimGivenIds(decoded.events, decoded.idGiven),
+    );
     const events = decoded.events.filter((_, i) => claims[i] && firstInBatch[i]);
     metrics.duplicates.inc(undefined, decoded.events.length - events.length);
     for (const event of events) enricher.enrich(event);
@@ -163,10 +185,19 @@ export function createFold(options: FoldOptions): Fold {
 
     await retrying(batch, 'progress', async () => {
       await options.live.setFloor(batch, last.offset);
-      await options.progress.record([{ topic: batch.topic, partition: batch.partition, offset: last.offset, recordTimestamp: last.timestamp }]);
+      await options.progress.record([
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: last.offset,
+          recordTimestamp: last.timestamp,
+        },
+      ]);
     });
     metrics.folded.inc(undefined, events.length);
-    await options.changes.publish(groups.map(toNotice)).catch(() => metrics.retries.inc('change-feed'));
+    await options.changes
+      .publish(groups.map(toNotice))
+      .catch(() => metrics.retries.inc('change-feed'));
   }
 
   /** Only producer-given ids can repeat across records; the others are unique by position. */
@@ -174,7 +205,11 @@ export function createFold(options: FoldOptions): Fold {
     const given = events.filter((_, i) => idGiven[i]);
     if (given.length === 0) return events.map(() => true);
     const claimed = await options.dedup.claim(
-      given.map((e) => ({ tenant: e.tenant, id: e.id, position: `${e.topic}:${e.partition}:${e.offset}` })),
+      given.map((e) => ({
+        tenant: e.tenant,
+        id: e.id,
+        position: `${e.topic}:${e.partition}:${e.offset}`,
+      })),
       options.dedupTtlMs,
     );
     let next = 0;
@@ -190,7 +225,12 @@ export function createFold(options: FoldOptions): Fold {
     async onAssigned(partitions) {
       offsets.clear();
       const loaded = await loadOffsetsWithRetry(partitions);
-      return new Map(partitions.map((p, i) => [partitionKey(p), Math.min(loaded[i]!.live, loaded[i]!.history) + 1]));
+      return new Map(
+        partitions.map((p, i) => [
+          partitionKey(p),
+          Math.min(loaded[i]!.live, loaded[i]!.history) + 1,
+        ]),
+      );
     },
     async onRevoked(partitions) {
       for (const partition of partitions) offsets.delete(partitionKey(partition));
@@ -212,5 +252,10 @@ export function createFold(options: FoldOptions): Fold {
 
 function toNotice(group: LiveGroupDelta): ChangeNotice {
   const seconds = [...group.seconds.keys()];
-  return { tenant: group.tenant, event: group.event, fromSec: Math.min(...seconds), toSec: Math.max(...seconds) };
+  return {
+    tenant: group.tenant,
+    event: group.event,
+    fromSec: Math.min(...seconds),
+    toSec: Math.max(...seconds),
+  };
 }

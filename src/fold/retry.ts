@@ -15,7 +15,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Retries `work` while it fails because a dependency is unavailable, with exponential backoff
  * capped at maxDelayMs. Any other error is a bug and is rethrown at once.
  */
-export async function retryWhileUnavailable<T>(work: () => Promise<T>, options: RetryOptions): Promise<T> {
+export async function retryWhileUnavailable<T>(
+  work: () => Promise<T>,
+  options: RetryOptions,
+): Promise<T> {
   const initial = options.initialDelayMs ?? 100;
   const max = options.maxDelayMs ?? 5_000;
   for (let attempt = 1; ; attempt++) {

@@ -30,12 +30,19 @@ export function createIngestor(options: IngestorOptions): Ingestor {
   return {
     async ingest(tenant: string, inputs: unknown[]): Promise<IngestResult> {
       if (inputs.length > options.maxBatch)
-        throw new BatchTooLargeError(`a batch holds at most ${options.maxBatch} events, got ${inputs.length}`);
+        throw new BatchTooLargeError(
+          `a batch holds at most ${options.maxBatch} events, got ${inputs.length}`,
+        );
       const receivedAt = clock();
       const rejected: RejectedEvent[] = [];
       const byKey = new Map<string, AnalyticsEvent[]>();
       inputs.forEach((input, index) => {
-        const result = validateEvent(input, { tenant, receivedAt, fallbackId: () => NO_ID, limits: options.limits });
+        const result = validateEvent(input, {
+          tenant,
+          receivedAt,
+          fallbackId: () => NO_ID,
+          limits: options.limits,
+        });
         if (!result.ok) return rejected.push({ index, reason: result.reason });
         const key = result.event.userId ?? (result.event.id || `anonymous-${index % 64}`);
         const group = byKey.get(key);
@@ -43,7 +50,8 @@ export function createIngestor(options: IngestorOptions): Ingestor {
         else byKey.set(key, [result.event]);
       });
       const messages: LogMessage[] = [];
-      for (const [key, events] of byKey) messages.push(...pack(key, tenant, events, options.maxMessageBytes));
+      for (const [key, events] of byKey)
+        messages.push(...pack(key, tenant, events, options.maxMessageBytes));
       if (messages.length > 0) await options.producer.send(options.topic, messages);
       return { accepted: inputs.length - rejected.length, rejected };
     },
@@ -60,7 +68,12 @@ const toWire = (event: AnalyticsEvent) => ({
   dimensions: event.dimensions,
 });
 
-function pack(key: string, tenant: string, events: AnalyticsEvent[], maxBytes: number): LogMessage[] {
+function pack(
+  key: string,
+  tenant: string,
+  events: AnalyticsEvent[],
+  maxBytes: number,
+): LogMessage[] {
   const messages: LogMessage[] = [];
   let parts: string[] = [];
   let size = 2;

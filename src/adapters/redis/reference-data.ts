@@ -6,7 +6,13 @@ import { redisKey } from './keys.js';
  * Lookup tables in Redis: one hash of rows per (tenant, table), an index hash naming every table
  * with its key dimension, and a version counter that consumers poll once per batch.
  */
-export function createRedisReferenceStore({ redis, prefix }: { redis: Redis; prefix: string }): ReferenceStore {
+export function createRedisReferenceStore({
+  redis,
+  prefix,
+}: {
+  redis: Redis;
+  prefix: string;
+}): ReferenceStore {
   const indexKey = redisKey(prefix, 'lookups');
   const versionKey = redisKey(prefix, 'lookups', 'version');
   const rowsKey = (tenant: string, table: string) => redisKey(prefix, 'lookup', tenant, table);
@@ -15,7 +21,10 @@ export function createRedisReferenceStore({ redis, prefix }: { redis: Redis; pre
       const pipeline = redis.multi();
       pipeline.hset(indexKey, JSON.stringify([tenant, table]), keyDimension);
       if (rows.length > 0)
-        pipeline.hset(rowsKey(tenant, table), ...rows.flatMap((row) => [row.key, JSON.stringify(row.values)]));
+        pipeline.hset(
+          rowsKey(tenant, table),
+          ...rows.flatMap((row) => [row.key, JSON.stringify(row.values)]),
+        );
       pipeline.incr(versionKey);
       await pipeline.exec();
       return rows.length;
@@ -37,7 +46,10 @@ export function createRedisReferenceStore({ redis, prefix }: { redis: Redis; pre
         const [error, raw] = results[i] ?? [null, {}];
         if (error) throw error;
         const rows = new Map(
-          Object.entries(raw as Record<string, string>).map(([key, json]) => [key, JSON.parse(json) as Record<string, string>]),
+          Object.entries(raw as Record<string, string>).map(([key, json]) => [
+            key,
+            JSON.parse(json) as Record<string, string>,
+          ]),
         );
         const tables = byTenant.get(tenant) ?? [];
         tables.push({ table, keyDimension, rows });
@@ -54,13 +66,27 @@ export function createRedisReferenceStore({ redis, prefix }: { redis: Redis; pre
  * Event-id claims as `SET key position NX GET PX ttl`: one pipelined round trip per batch. A
  * claim holding the same position is a redelivery of the same record, not a repeat.
  */
-export function createRedisDedupStore({ redis, prefix }: { redis: Redis; prefix: string }): DedupStore {
+export function createRedisDedupStore({
+  redis,
+  prefix,
+}: {
+  redis: Redis;
+  prefix: string;
+}): DedupStore {
   return {
     async claim(entries, ttlMs) {
       if (entries.length === 0) return [];
       const pipeline = redis.pipeline();
       for (const { tenant, id, position } of entries)
-        pipeline.call('SET', redisKey(prefix, 'dedup', tenant, id), position, 'NX', 'GET', 'PX', String(ttlMs));
+        pipeline.call(
+          'SET',
+          redisKey(prefix, 'dedup', tenant, id),
+          position,
+          'NX',
+          'GET',
+          'PX',
+          String(ttlMs),
+        );
       const results = (await pipeline.exec()) ?? [];
       return entries.map(({ position }, i) => {
         const [error, previous] = results[i] ?? [new Error('missing reply'), null];

@@ -29,7 +29,13 @@ const SCHEMA = `
  * The embedded counterparts of the Redis reference data, dedup and progress stores, in one
  * SQLite file so they survive restarts like the rest of the embedded data.
  */
-export function createSqliteState({ file, clock = Date.now }: { file: string; clock?: () => number }): SqliteState {
+export function createSqliteState({
+  file,
+  clock = Date.now,
+}: {
+  file: string;
+  clock?: () => number;
+}): SqliteState {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -44,7 +50,9 @@ export function createSqliteState({ file, clock = Date.now }: { file: string; cl
   const bumpVersion = db.prepare(
     'INSERT INTO lookup_version (id, version) VALUES (1, 1) ON CONFLICT DO UPDATE SET version = version + 1',
   );
-  const readVersion = db.prepare<[], { version: number }>('SELECT version FROM lookup_version WHERE id = 1');
+  const readVersion = db.prepare<[], { version: number }>(
+    'SELECT version FROM lookup_version WHERE id = 1',
+  );
   const allTables = db.prepare<[], { tenant: string; name: string; key_dimension: string }>(
     'SELECT tenant, name, key_dimension FROM lookup_tables ORDER BY tenant, name',
   );
@@ -52,7 +60,12 @@ export function createSqliteState({ file, clock = Date.now }: { file: string; cl
     'SELECT tenant, name, key, vals FROM lookup_rows',
   );
   const putLookup = db.transaction(
-    (tenant: string, table: string, keyDimension: string, rows: { key: string; values: Record<string, string> }[]) => {
+    (
+      tenant: string,
+      table: string,
+      keyDimension: string,
+      rows: { key: string; values: Record<string, string> }[],
+    ) => {
       upsertTable.run(tenant, table, keyDimension);
       for (const row of rows) upsertRow.run(tenant, table, row.key, JSON.stringify(row.values));
       bumpVersion.run();
@@ -62,22 +75,26 @@ export function createSqliteState({ file, clock = Date.now }: { file: string; cl
   const findClaim = db.prepare<[string, string], { position: string; expires_at: number }>(
     'SELECT position, expires_at FROM dedup WHERE tenant = ? AND id = ?',
   );
-  const writeClaim = db.prepare('INSERT OR REPLACE INTO dedup (tenant, id, position, expires_at) VALUES (?, ?, ?, ?)');
+  const writeClaim = db.prepare(
+    'INSERT OR REPLACE INTO dedup (tenant, id, position, expires_at) VALUES (?, ?, ?, ?)',
+  );
   const dropExpired = db.prepare('DELETE FROM dedup WHERE expires_at < ?');
   let lastSweep = 0;
-  const claim = db.transaction((entries: { tenant: string; id: string; position: string }[], ttlMs: number) => {
-    const now = clock();
-    if (now - lastSweep > 60_000) {
-      dropExpired.run(now);
-      lastSweep = now;
-    }
-    return entries.map(({ tenant, id, position }) => {
-      const existing = findClaim.get(tenant, id);
-      if (existing && existing.expires_at >= now) return existing.position === position;
-      writeClaim.run(tenant, id, position, now + ttlMs);
-      return true;
-    });
-  });
+  const claim = db.transaction(
+    (entries: { tenant: string; id: string; position: string }[], ttlMs: number) => {
+      const now = clock();
+      if (now - lastSweep > 60_000) {
+        dropExpired.run(now);
+        lastSweep = now;
+      }
+      return entries.map(({ tenant, id, position }) => {
+        const existing = findClaim.get(tenant, id);
+        if (existing && existing.expires_at >= now) return existing.position === position;
+        writeClaim.run(tenant, id, position, now + ttlMs);
+        return true;
+      });
+    },
+  );
 
   const writeProgress = db.prepare(
     'INSERT OR REPLACE INTO fold_progress (topic, partition, record_offset, record_ts) VALUES (?, ?, ?, ?)',
@@ -85,9 +102,10 @@ export function createSqliteState({ file, clock = Date.now }: { file: string; cl
   const recordProgress = db.transaction((progress: PartitionProgress[]) => {
     for (const p of progress) writeProgress.run(p.topic, p.partition, p.offset, p.recordTimestamp);
   });
-  const readProgress = db.prepare<[string], { partition: number; record_offset: number; record_ts: number }>(
-    'SELECT partition, record_offset, record_ts FROM fold_progress WHERE topic = ?',
-  );
+  const readProgress = db.prepare<
+    [string],
+    { partition: number; record_offset: number; record_ts: number }
+  >('SELECT partition, record_offset, record_ts FROM fold_progress WHERE topic = ?');
 
   const reference: ReferenceStore = {
     async putLookup(tenant, table, keyDimension, rows) {
@@ -101,12 +119,18 @@ export function createSqliteState({ file, clock = Date.now }: { file: string; cl
       const tables = new Map<string, LookupTable>();
       const byTenant = new Map<string, LookupTable[]>();
       for (const row of allTables.all()) {
-        const table: LookupTable = { table: row.name, keyDimension: row.key_dimension, rows: new Map() };
+        const table: LookupTable = {
+          table: row.name,
+          keyDimension: row.key_dimension,
+          rows: new Map(),
+        };
         tables.set(JSON.stringify([row.tenant, row.name]), table);
         byTenant.set(row.tenant, [...(byTenant.get(row.tenant) ?? []), table]);
       }
       for (const row of allRows.all())
-        tables.get(JSON.stringify([row.tenant, row.name]))?.rows.set(row.key, JSON.parse(row.vals) as Record<string, string>);
+        tables
+          .get(JSON.stringify([row.tenant, row.name]))
+          ?.rows.set(row.key, JSON.parse(row.vals) as Record<string, string>);
       return byTenant;
     },
     async close() {},

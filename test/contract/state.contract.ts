@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import type { FoldProgressStore } from '../../src/ports/fold-progress.js';
+import type { DedupStore, ReferenceStore } from '../../src/ports/reference-data.js';
+
+export interface StateStores {
+  reference: ReferenceStore;
+  dedup: DedupStore;
+  progress: FoldProgressStore;
+}
+
+/** The behaviour both the Redis and the embedded SQLite state stores must share. */
+export function describeStateContract(name: string, open: () => Promise<StateStores>) {
+  describe(`state stores: ${name}`, () => {
+    it('stores lookup tables per tenant and bumps the version on every put', async () => {
+      const { reference } = await open();
+      const before = await reference.version();
+      expect(
+        await reference.putLookup('acme', 'ads', 'ad_id', [
+          { key: 'a1', values: { campaign_id: 'c7' } },
+        ]),
+      ).toBe(1);
+      const afterFirst = await reference.version();
+      expect(afterFirst).not.toBe(before);
+      await reference.putLookup('acme', 'ads', 'ad_id', [
+        { key: 'a1', values: { campaign_id: 'c8' } },
+        { key: 'a2', values: { campaign_id: 'c9', channel: 'search' } },
+      ]);
+      await reference.putLookup('other', 'ads', 'ad_key', [
+        { key: 'a1', values: { campaign_id: 'x' } },
+      ]);
+      expect(await reference.version()).not.toBe(afterFirst);
+
+      const lookups = await reference.lookups();
+      const acme = lookups.get('acme');
+      expect(acme?.map((t) => [t.table, t.keyDimension])).toEqual([['ads', 'ad_id']]);
+      expect(Object.fromEntries(acme![0]!.rows)).toEqual({
+        a1: { campaign_id: 'c8' },
+        a2: { campaign_id: 'c9', channel: 'search' },
+      });
+      expect(lookups.get('other')![0]!.keyDimension).toBe('ad_key');
+      expect(Object.fromEntries(lookups.get('other')![0]!.rows)).toEqual({
+        a1: { campaign_id: 'x' },
+      });
+    });
+
+    it('claims an id once per tenant, and again for the same position (a redelivery)', async () => {
+      const { dedup } = await open();
+      const first = await dedup.claim(
+        [
+          { tenant: 'acme', id: 'e1', position: 'events:0:10' },
+          { tenant: 'other', id: 'e1', position: 'events:1:3' },
+        ],
+        60_000,
+      );
+      expect(first).toEqual([true, true]);
+      const again = await dedup.claim(
+        [
+          { tenant: 'acme', id: 'e1', position: 'events:0:10' },
+          { tenant: 'acme', id: 'e1', position: 'events:2:99' },
+          { tenant: 'acme', id: 'e2', position: 'events:2:100' },
+        ],
+        60_000,
+      );
+      expect(again).toEqual([true, false, true]);
+    });
+
+    it('forgets a claim after its time to live', async () => {
+      const { dedup } = await open();
+      expect(await dedup.claim([{ tenant: 'acme', id: 'short', position: 'p:0:1' }], 50)).toEqual([
+        true,
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      expect(await dedup.claim([{ tenant: 'acme', id: 'short', position: 'p:0:2' }], 50)).toEqual([
+        true,
+      ]);
+    });
+
+    it('keeps the last progress per partition', async () => {
+      const { progress } = await open();
+      await progress.record([
+        { topic: 'events', partition: 0, offset: 5, recordTimestamp: 1000 },
+        { topic: 'events', partition: 1, offset: 7, recordTimestamp: 2000 },
+      ]);
+      await progress.record([{ topic: 'events', partition: 0, offset: 9, recordTimestamp: 3000 }]);
+      const read = await progress.read(['events', 'none']);
+      expect(read.sort((a, b) => a.partition - b.partition)).toEqual([
+        { topic: 'events', partition: 0, offset: 9, recordTimestamp: 3000 },
+        { topic: 'events', partition: 1, offset: 7, recordTimestamp: 2000 },
+      ]);
+    });
+  });
+}
