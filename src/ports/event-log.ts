@@ -51,6 +51,12 @@ export interface ConsumerHandlers {
    * When it rejects, the consumer stops (the error is a bug, not a passing fault).
    */
   onBatch(batch: PartitionBatch): Promise<void>;
+  /**
+   * Called once when the consumer stopped by itself after start() resolved: a handler rejected, the
+   * log failed for good. Its partitions were revoked first; the failed batch is not committed.
+   * Without it the error is only logged.
+   */
+  onCrash?(error: unknown): void;
 }
 
 export interface EventLogConsumer {
