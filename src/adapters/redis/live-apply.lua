@@ -1,0 +1,102 @@
+-- Folds one (tenant, event) group's deltas into its buckets, atomically with the group's stored
+-- offset for one partition, so a redelivered batch is never counted twice.
+-- KEYS[1]     the group's offsets hash (field topic:partition)
+-- KEYS[2..]   per bucket: its stats hash, its sketch hash, then one HyperLogLog per series with users
+-- ARGV[1..4]  partition field, fromOffset, toOffset, bucket count
+-- ARGV[5..]   per bucket: expire-at (epoch ms), series count, then per series: id,
+--             'count valueCount sum min max' (min, max '-' without values),
+--             sketch 'key:count,...' ('' without values), user count, the users
+-- Returns {1, stored} applied, {0, stored} applied before (skipped), {2, stored} partly applied
+-- before (conflict: nothing written).
+local stored = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '-1')
+if stored >= tonumber(ARGV[3]) then return {0, stored} end
+if stored >= tonumber(ARGV[2]) then return {2, stored} end
+
+local SCALARS = '^(%S+) (%S+) (%S+) (%S+) (%S+)$'
+local CHUNK = 1000 -- stays far below Lua's limit on unpack()
+
+local function mergeScalars(old, add)
+  local c1, n1, s1, lo1, hi1 = string.match(old, SCALARS)
+  local c2, n2, s2, lo2, hi2 = string.match(add, SCALARS)
+  n1, n2 = tonumber(n1), tonumber(n2)
+  local lo, hi = lo1, hi1
+  if n1 == 0 then
+    lo, hi = lo2, hi2
+  elseif n2 > 0 then
+    -- the original strings are kept, so a min or max is never reformatted
+    if tonumber(lo2) < tonumber(lo1) then lo = lo2 end
+    if tonumber(hi2) > tonumber(hi1) then hi = hi2 end
+  end
+  return string.format('%.0f %.0f %.0f ', tonumber(c1) + tonumber(c2), n1 + n2, tonumber(s1) + tonumber(s2))
+    .. lo .. ' ' .. hi
+end
+
+local function mergeSketch(old, add)
+  local counts, order = {}, {}
+  for key, count in string.gmatch(old, '([^,:]+):([^,]+)') do
+    counts[key] = tonumber(count)
+    order[#order + 1] = key
+  end
+  for key, count in string.gmatch(add, '([^,:]+):([^,]+)') do
+    local previous = counts[key]
+    if previous then
+      counts[key] = previous + tonumber(count)
+    else
+      counts[key] = tonumber(count)
+      order[#order + 1] = key
+    end
+  end
+  local parts = {}
+  for i, key in ipairs(order) do parts[i] = key .. ':' .. string.format('%d', counts[key]) end
+  return table.concat(parts, ',')
+end
+
+local function mergeHash(key, ids, adds, merge)
+  for first = 1, #ids, CHUNK do
+    local last = math.min(first + CHUNK - 1, #ids)
+    local old = redis.call('HMGET', key, unpack(ids, first, last))
+    local out = {}
+    for i = first, last do
+      local previous = old[i - first + 1]
+      out[#out + 1] = ids[i]
+      out[#out + 1] = previous and merge(previous, adds[i]) or adds[i]
+    end
+    redis.call('HSET', key, unpack(out))
+  end
+end
+
+local k, a = 2, 5
+for _ = 1, tonumber(ARGV[4]) do
+  local statsKey, sketchKey = KEYS[k], KEYS[k + 1]
+  k = k + 2
+  local expireAt, count = ARGV[a], tonumber(ARGV[a + 1])
+  a = a + 2
+  local ids, adds, sketchIds, sketchAdds = {}, {}, {}, {}
+  for i = 1, count do
+    ids[i], adds[i] = ARGV[a], ARGV[a + 1]
+    if ARGV[a + 2] ~= '' then
+      sketchIds[#sketchIds + 1], sketchAdds[#sketchAdds + 1] = ARGV[a], ARGV[a + 2]
+    end
+    local users = tonumber(ARGV[a + 3])
+    a = a + 4
+    if users > 0 then
+      local hll = KEYS[k]
+      k = k + 1
+      local last = a + users - 1
+      for first = a, last, CHUNK do
+        redis.call('PFADD', hll, unpack(ARGV, first, math.min(first + CHUNK - 1, last)))
+      end
+      redis.call('PEXPIREAT', hll, expireAt)
+      a = last + 1
+    end
+  end
+  mergeHash(statsKey, ids, adds, mergeScalars)
+  redis.call('PEXPIREAT', statsKey, expireAt)
+  if #sketchIds > 0 then
+    mergeHash(sketchKey, sketchIds, sketchAdds, mergeSketch)
+    redis.call('PEXPIREAT', sketchKey, expireAt)
+  end
+end
+
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return {1, stored}

@@ -1,0 +1,184 @@
+import { readFileSync } from 'node:fs';
+import type { ChainableCommander, Redis } from 'ioredis';
+import { PERCENTILES } from '../../events/metric.js';
+import {
+  bucketExpiresAt,
+  rollUpMinutes,
+  windowBuckets,
+  MINUTE_SECONDS,
+  type SecondBuckets,
+} from '../../live/buckets.js';
+import { emptyWindowStats, rankGroups } from '../../live/compute.js';
+import { seriesMatcher } from '../../live/series.js';
+import { mergeScalars } from '../../live/stats.js';
+import { partitionKey, type TopicPartition } from '../../ports/event-log.js';
+import type {
+  LiveApplyRequest,
+  LiveConflict,
+  LiveGroupDelta,
+  LiveWindowStore,
+  WindowStats,
+} from '../../ports/live-windows.js';
+import { decodeScalars, decodeSketchInto, encodeScalars, encodeSketch } from './live-codec.js';
+import { liveKeys, type LiveKeys } from './live-keys.js';
+
+export interface RedisLiveWindowsOptions {
+  /** The caller's connection: close() leaves it open. */
+  redis: Redis;
+  prefix: string;
+  horizonMs: number;
+}
+
+const APPLY = 'pulsegraphLiveApply';
+const RAISE_FLOOR = 'pulsegraphLiveRaiseFloor';
+const RAISE_FLOOR_LUA = `local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
+if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end`;
+
+/** The commands defineCommand adds (EVALSHA, with EVAL on a connection that lacks the script). */
+interface LiveCommands {
+  [APPLY](keyCount: number, keys: string[], args: (string | number)[]): ChainableCommander;
+  [RAISE_FLOOR](keyCount: 1, key: string, offset: number): Promise<unknown>;
+}
+
+type Reply = [error: Error | null, result: unknown];
+
+async function exec(pipeline: ChainableCommander): Promise<unknown[]> {
+  const replies = (await pipeline.exec()) as Reply[] | null;
+  if (!replies) throw new Error('Redis pipeline was discarded');
+  return replies.map(([error, result]) => {
+    if (error) throw error;
+    return result;
+  });
+}
+
+/**
+ * Live windows in Redis (key layout in live-keys.ts). apply() sends one Lua script per
+ * (tenant, event) group, all of a request in one pipeline: one round trip per batch. read() takes
+ * one round trip, two for UNIQUES (PFCOUNT over the union of the matched HyperLogLogs).
+ */
+export function createRedisLiveWindows(options: RedisLiveWindowsOptions): LiveWindowStore {
+  const { redis, horizonMs } = options;
+  const keys = liveKeys(options.prefix);
+  redis.defineCommand(APPLY, {
+    lua: readFileSync(new URL('./live-apply.lua', import.meta.url), 'utf8'),
+  });
+  redis.defineCommand(RAISE_FLOOR, { lua: RAISE_FLOOR_LUA });
+  const scripts = redis as Redis & LiveCommands;
+
+  return {
+    horizonMs,
+
+    async apply(request: LiveApplyRequest): Promise<LiveConflict[]> {
+      if (request.groups.length === 0) return [];
+      const pipeline = scripts.pipeline() as ChainableCommander & LiveCommands;
+      for (const group of request.groups) {
+        const { keys: scriptKeys, args } = applyCommand(keys, group, request, horizonMs);
+        pipeline[APPLY](scriptKeys.length, scriptKeys, args);
+      }
+      const replies = (await exec(pipeline)) as [status: number, stored: number][];
+      const conflicts: LiveConflict[] = [];
+      replies.forEach(([status, stored], i) => {
+        if (status !== 2) return;
+        const group = request.groups[i]!;
+        conflicts.push({ tenant: group.tenant, event: group.event, storedOffset: stored });
+      });
+      return conflicts;
+    },
+
+    async setFloor(partition: TopicPartition, offset: number): Promise<void> {
+      await scripts[RAISE_FLOOR](1, keys.floor(partition), offset);
+    },
+
+    async floors(partitions: TopicPartition[]): Promise<number[]> {
+      if (partitions.length === 0) return [];
+      const values = await redis.mget(partitions.map((p) => keys.floor(p)));
+      return values.map((value) => (value === null ? -1 : Number(value)));
+    },
+
+    async read({ tenant, metric, fromMs, toMs, maxGroups }): Promise<WindowStats[]> {
+      const group = keys.group(tenant, metric.event);
+      const { seconds, minutes } = windowBuckets(fromMs, toMs);
+      const buckets = [
+        ...seconds.map((s) => keys.bucket(group, 's', s)),
+        ...minutes.map((m) => keys.bucket(group, 'm', m)),
+      ];
+      const wantsSketch = PERCENTILES[metric.aggregate] !== undefined;
+      const wantsUsers = metric.aggregate === 'UNIQUES';
+
+      const pipeline = redis.pipeline();
+      for (const bucket of buckets) pipeline.hgetall(bucket);
+      if (wantsSketch) for (const bucket of buckets) pipeline.hgetall(keys.sketch(bucket));
+      const replies = (await exec(pipeline)) as Record<string, string>[];
+
+      const match = seriesMatcher(metric);
+      const groups = new Map<string | null, WindowStats>();
+      const userKeys = new Map<string | null, string[]>();
+      buckets.forEach((bucket, i) => {
+        const sketches = wantsSketch ? replies[buckets.length + i]! : {};
+        for (const [series, scalars] of Object.entries(replies[i]!)) {
+          const name = match(series);
+          if (name === undefined) continue;
+          let stats = groups.get(name);
+          if (!stats) groups.set(name, (stats = emptyWindowStats(name)));
+          mergeScalars(stats, decodeScalars(scalars));
+          const sketch = sketches[series];
+          if (sketch) decodeSketchInto(stats.sketch, sketch);
+          if (wantsUsers) {
+            const list = userKeys.get(name) ?? [];
+            list.push(keys.users(bucket, series));
+            userKeys.set(name, list);
+          }
+        }
+      });
+
+      if (wantsUsers && userKeys.size > 0) {
+        const counting = redis.pipeline();
+        for (const list of userKeys.values()) counting.pfcount(list);
+        const counts = (await exec(counting)) as number[];
+        [...userKeys.keys()].forEach((name, i) => (groups.get(name)!.uniques = counts[i]!));
+      }
+      return rankGroups([...groups.values()], metric, maxGroups);
+    },
+
+    async close(): Promise<void> {},
+  };
+}
+
+/** The KEYS and ARGV of live-apply.lua for one group: its seconds and their minutes. */
+function applyCommand(
+  keys: LiveKeys,
+  delta: LiveGroupDelta,
+  request: LiveApplyRequest,
+  horizonMs: number,
+): { keys: string[]; args: (string | number)[] } {
+  const group = keys.group(delta.tenant, delta.event);
+  const scriptKeys = [keys.offsets(group)];
+  const args: (string | number)[] = [
+    partitionKey(request),
+    request.fromOffset,
+    request.toOffset,
+    0,
+  ];
+  const levels: ['s' | 'm', SecondBuckets, number][] = [
+    ['s', delta.seconds, 1],
+    ['m', rollUpMinutes(delta.seconds), MINUTE_SECONDS],
+  ];
+  let bucketCount = 0;
+  for (const [level, buckets, length] of levels) {
+    for (const [second, series] of buckets) {
+      const bucket = keys.bucket(group, level, second);
+      scriptKeys.push(bucket, keys.sketch(bucket));
+      args.push(bucketExpiresAt(second, length, horizonMs), series.size);
+      for (const [id, stats] of series) {
+        args.push(id, encodeScalars(stats), encodeSketch(stats.sketch), stats.users.size);
+        if (stats.users.size > 0) {
+          scriptKeys.push(keys.users(bucket, id));
+          for (const user of stats.users) args.push(user);
+        }
+      }
+      bucketCount++;
+    }
+  }
+  args[3] = bucketCount;
+  return { keys: scriptKeys, args };
+}

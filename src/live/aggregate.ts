@@ -1,0 +1,51 @@
+import type { AnalyticsEvent } from '../events/event.js';
+import type { BucketStats, LiveGroupDelta } from '../ports/live-windows.js';
+import { seriesOf } from './series.js';
+import { addEvent, emptyStats } from './stats.js';
+
+export interface LiveAggregation {
+  groups: LiveGroupDelta[];
+  /** Events older than the horizon: left out here, history still gets them. */
+  late: number;
+}
+
+export interface LiveAggregationOptions {
+  nowMs: number;
+  /** Events with timestamp < nowMs − horizonMs are late. */
+  horizonMs: number;
+}
+
+/**
+ * Pre-aggregates a batch for the live windows: per (tenant, event name), per event-time second,
+ * per series (src/live/series.ts), the stats of the events that fell there. A batch of thousands
+ * of events becomes a handful of buckets, so the store sees one write per bucket, not per event.
+ */
+export function aggregateLive(
+  events: readonly AnalyticsEvent[],
+  options: LiveAggregationOptions,
+): LiveAggregation {
+  const oldest = options.nowMs - options.horizonMs;
+  const groups = new Map<string, LiveGroupDelta>();
+  let late = 0;
+  for (const event of events) {
+    if (event.timestamp < oldest) {
+      late++;
+      continue;
+    }
+    const groupKey = `${event.tenant}\u0000${event.name}`;
+    let group = groups.get(groupKey);
+    if (!group) {
+      group = { tenant: event.tenant, event: event.name, seconds: new Map() };
+      groups.set(groupKey, group);
+    }
+    const second = Math.floor(event.timestamp / 1000);
+    let series = group.seconds.get(second);
+    if (!series) group.seconds.set(second, (series = new Map<string, BucketStats>()));
+    for (const id of seriesOf(event.dimensions)) {
+      let stats = series.get(id);
+      if (!stats) series.set(id, (stats = emptyStats()));
+      addEvent(stats, event);
+    }
+  }
+  return { groups: [...groups.values()], late };
+}
