@@ -1,0 +1,228 @@
+import type { Admin, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Logger } from '../../logger.js';
+import {
+  partitionKey,
+  type ConsumerHandlers,
+  type EventLogConsumer,
+  type TopicPartition,
+} from '../../ports/event-log.js';
+import { toLogRecords } from './records.js';
+
+export interface KafkaConsumerOptions {
+  kafka: Kafka;
+  admin: () => Promise<Admin>;
+  groupId: string;
+  topics: string[];
+  logger: Logger;
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  partitionsConsumedConcurrently: number;
+}
+
+const byPartition = (a: TopicPartition, b: TopicPartition) =>
+  a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition;
+
+const isRebalancing = (error: unknown) =>
+  ['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION'].includes(
+    (error as { type?: string }).type ?? '',
+  );
+
+/**
+ * A kafkajs consumer behind the port. kafkajs has no hook between a rebalance's start and the
+ * new assignment, so: when it notices a rebalance (or restarts after a crash) every partition is
+ * revoked (eager protocol: positions restart from the commits), and at each join the partitions
+ * are announced to onAssigned. Batches wait for those handlers; a seek that onAssigned asks for
+ * makes kafkajs drop the batch fetched before it and fetch again from the new position.
+ * After onBatch resolves, lastOffset + 1 is committed for that partition alone.
+ */
+export function createKafkaConsumer(options: KafkaConsumerOptions): EventLogConsumer {
+  const { kafka, groupId, topics, logger, heartbeatIntervalMs } = options;
+  const consumer = kafka.consumer({
+    groupId,
+    sessionTimeout: options.sessionTimeoutMs,
+    heartbeatInterval: heartbeatIntervalMs,
+    // Bounds how long stop() waits for an idle fetch to return.
+    maxWaitTimeInMs: 250,
+  });
+  let state: 'new' | 'running' | 'stopping' = 'new';
+  let started = false;
+  let handlers!: ConsumerHandlers;
+  let owned: TopicPartition[] = [];
+  /** Changes whenever the assignment may have: a batch from before is stale. */
+  let generation = 0;
+  /** onRevoked/onAssigned calls and their seeks, in order; batches wait until it settles. */
+  let transition = Promise.resolve();
+  let pendingSteps = 0;
+  const inFlight = new Set<Promise<void>>();
+  let shutdown: Promise<void> | undefined;
+  let failure: unknown;
+
+  const enqueue = (step: () => Promise<void>) => {
+    pendingSteps++;
+    transition = transition
+      .then(step)
+      .catch((error: unknown) => fail(error))
+      .finally(() => pendingSteps--);
+  };
+
+  const revokeAll = () => {
+    generation++;
+    const lost = owned;
+    owned = [];
+    if (lost.length > 0) enqueue(() => handlers.onRevoked(lost));
+  };
+
+  const onJoin = (assignment: Record<string, number[]>) => {
+    const joined = ++generation;
+    const next = Object.entries(assignment)
+      .flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })))
+      .sort(byPartition);
+    const kept = new Set(next.map(partitionKey));
+    const lost = owned.filter((tp) => !kept.has(partitionKey(tp)));
+    owned = next;
+    enqueue(async () => {
+      if (lost.length > 0) await handlers.onRevoked(lost);
+      if (next.length === 0 || state !== 'running') return;
+      const starts = await handlers.onAssigned(next);
+      if (state !== 'running' || generation !== joined) return;
+      for (const tp of next) {
+        const offset = starts.get(partitionKey(tp));
+        if (offset !== undefined) consumer.seek({ ...tp, offset: String(offset) });
+      }
+    });
+  };
+
+  const finish = async (failure: unknown, notify: boolean) => {
+    state = 'stopping';
+    try {
+      consumer.pause(topics.map((topic) => ({ topic })));
+    } catch {
+      // Not running (never joined, or kafkajs gave up): nothing to pause.
+    }
+    await Promise.allSettled([...inFlight]);
+    await transition;
+    const lost = owned;
+    owned = [];
+    try {
+      if (lost.length > 0) await handlers.onRevoked(lost);
+    } catch (error) {
+      logger.error({ err: error, groupId }, 'kafka: onRevoked failed');
+    }
+    await consumer
+      .disconnect()
+      .catch((error: unknown) => logger.error({ err: error, groupId }, 'kafka: disconnect failed'));
+    if (notify) handlers.onCrash?.(failure);
+  };
+  const halt = (failure?: unknown, notify = false) => (shutdown ??= finish(failure, notify));
+
+  function fail(error: unknown) {
+    failure ??= error;
+    logger.error({ err: error, groupId }, 'kafka: consumer stopped by an error');
+    void halt(error, started);
+  }
+
+  /** Runs `work` while heartbeating, so a long handler keeps the group membership. */
+  const heartbeating = async <T>(payload: EachBatchPayload, work: () => Promise<T>) => {
+    const timer = setInterval(() => {
+      payload.heartbeat().catch((error: unknown) => {
+        if (isRebalancing(error)) generation++;
+        else logger.debug({ err: error, groupId }, 'kafka: heartbeat failed');
+      });
+    }, heartbeatIntervalMs);
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+    }
+  };
+
+  const handleBatch = async (payload: EachBatchPayload) => {
+    const { batch } = payload;
+    if (pendingSteps > 0) await heartbeating(payload, () => transition);
+    // isStale: a seek is pending for the partition; kafkajs fetches again from there.
+    if (state !== 'running' || payload.isStale() || batch.messages.length === 0) return;
+    const { topic, partition } = batch;
+    const batchGeneration = generation;
+    try {
+      await heartbeating(payload, () =>
+        handlers.onBatch({
+          topic,
+          partition,
+          records: toLogRecords(topic, partition, batch.messages),
+          highWatermark: Number(batch.highWatermark),
+          heartbeat: () => payload.heartbeat(),
+          isStale: () => state !== 'running' || generation !== batchGeneration || payload.isStale(),
+        }),
+      );
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    const last = batch.lastOffset();
+    payload.resolveOffset(last);
+    // Thrown commit errors reach kafkajs, which rejoins on a rebalance and retries the rest.
+    await payload.commitOffsetsIfNecessary({
+      topics: [{ topic, partitions: [{ partition, offset: String(Number(last) + 1) }] }],
+    });
+  };
+
+  return {
+    async start(given) {
+      if (state !== 'new') throw new Error(`consumer of group ${groupId} was already started`);
+      state = 'running';
+      handlers = given;
+      const { GROUP_JOIN, REBALANCING, CRASH } = consumer.events;
+      consumer.on(GROUP_JOIN, ({ payload }) => onJoin(payload.memberAssignment));
+      consumer.on(REBALANCING, () => revokeAll());
+      consumer.on(CRASH, ({ payload }) => {
+        revokeAll();
+        if (!payload.restart) fail(payload.error);
+      });
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topics, fromBeginning: true });
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+          eachBatch: async (payload) => {
+            if (state !== 'running') return;
+            const work = handleBatch(payload);
+            inFlight.add(work);
+            try {
+              await work;
+            } finally {
+              inFlight.delete(work);
+            }
+          },
+        });
+        await transition;
+      } catch (error) {
+        await halt(error);
+        throw error;
+      }
+      if (shutdown) {
+        await shutdown;
+        if (failure !== undefined) throw failure;
+      }
+      started = true;
+    },
+    async stop() {
+      if (state === 'new') state = 'stopping';
+      else await halt();
+    },
+    async lag() {
+      const admin = await options.admin();
+      const committed = await admin.fetchOffsets({ groupId, topics });
+      let lag = 0;
+      for (const { topic, partitions } of committed) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        for (const end of ends) {
+          const at = Number(partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
+          lag += Math.max(0, Number(end.high) - (at >= 0 ? at : Number(end.low)));
+        }
+      }
+      return lag;
+    },
+  };
+}

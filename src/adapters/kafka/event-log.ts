@@ -1,0 +1,117 @@
+import { Kafka, Partitioners, type Admin } from 'kafkajs';
+import { pino } from 'pino';
+import type { Logger } from '../../logger.js';
+import type { EventLog, EventLogConsumer, EventLogProducer } from '../../ports/event-log.js';
+import { createKafkaConsumer } from './consumer.js';
+import { kafkaLogLevel, toLogger, type KafkaLogLevel } from './log-creator.js';
+
+export interface KafkaEventLogOptions {
+  brokers: string[];
+  clientId: string;
+  /** How much of kafkajs' own logging reaches `logger`. Default 'warn'. */
+  logLevel?: KafkaLogLevel;
+  logger?: Logger;
+  /** A consumer that stops heartbeating loses its partitions after this long. Default 30 000. */
+  sessionTimeoutMs?: number;
+  /** Default 3 000. */
+  heartbeatIntervalMs?: number;
+  /** Partition batches one consumer hands to onBatch at once (never two of one partition). Default 4. */
+  partitionsConsumedConcurrently?: number;
+}
+
+/**
+ * The event log on Kafka through kafkajs. Sends wait for all in-sync replicas (acks -1) from an
+ * idempotent producer, partitioned by murmur2 of the key (Kafka's default, shared with the
+ * embedded log). A failed send was retried 5 times; it may have been written partly.
+ */
+export function createKafkaEventLog(options: KafkaEventLogOptions): EventLog {
+  const logger = options.logger ?? pino({ level: 'warn' });
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: kafkaLogLevel[options.logLevel ?? 'warn'],
+    logCreator: toLogger(logger),
+  });
+  const producers = new Set<EventLogProducer>();
+  const consumers = new Set<EventLogConsumer>();
+  let admin: Promise<Admin> | undefined;
+
+  const connectedAdmin = () =>
+    (admin ??= (async () => {
+      const client = kafka.admin();
+      try {
+        await client.connect();
+      } catch (error) {
+        admin = undefined;
+        throw error;
+      }
+      return client;
+    })());
+
+  return {
+    producer() {
+      const producer = kafka.producer({
+        idempotent: true,
+        // Bounded: a send must fail in time when Kafka is away (kafkajs warns about this once).
+        retry: { retries: 5 },
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      let connecting: Promise<void> | undefined;
+      const handle: EventLogProducer = {
+        async send(topic, messages) {
+          if (messages.length === 0) return;
+          await (connecting ??= producer.connect().catch((error: unknown) => {
+            connecting = undefined;
+            throw error;
+          }));
+          await producer.send({ topic, acks: -1, messages });
+        },
+        async close() {
+          producers.delete(handle);
+          if (connecting) await producer.disconnect();
+        },
+      };
+      producers.add(handle);
+      return handle;
+    },
+    consumer({ groupId, topics }) {
+      const consumer = createKafkaConsumer({
+        kafka,
+        admin: connectedAdmin,
+        groupId,
+        topics,
+        logger,
+        sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
+        heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3_000,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
+      });
+      consumers.add(consumer);
+      return consumer;
+    },
+    async endOffsets(topics) {
+      const client = await connectedAdmin();
+      const perTopic = await Promise.all(
+        topics.map(async (topic) =>
+          (await client.fetchTopicOffsets(topic)).map((end) => ({
+            topic,
+            partition: end.partition,
+            offset: Number(end.high),
+          })),
+        ),
+      );
+      return perTopic.flat();
+    },
+    async ensureTopics(topics, partitions) {
+      const client = await connectedAdmin();
+      await client.createTopics({
+        topics: topics.map((topic) => ({ topic, numPartitions: partitions })),
+        waitForLeaders: true,
+      });
+    },
+    async close() {
+      await Promise.all([...consumers].map((consumer) => consumer.stop()));
+      await Promise.all([...producers].map((producer) => producer.close()));
+      if (admin) await (await admin).disconnect();
+    },
+  };
+}
