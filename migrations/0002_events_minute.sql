@@ -3,9 +3,11 @@
 -- with no filter, or a filter and/or groupBy on one dimension key.
 -- Cheap states only: exact-distinct or percentile states here make long-range reads slower than
 -- raw events (see ARCHITECTURE.md); those live in the hour rollup (0003).
--- value_sum is in integer micro-units (value x 1e6), so sums are exact and equal to the live
--- windows'. The state argument types are spelled out non-Nullable (the -If combinator skips
--- events without a value), because 18.16 and current ClickHouse name Nullable states differently.
+-- Sum, min and max are in integer micro-units (value x 1e6; values carry six decimals at most),
+-- so sums are exact and all three equal the live windows' to the last digit (18.16 may parse a
+-- JSON float one ulp off; rounding to micro-units undoes that). The state argument types are
+-- spelled out non-Nullable (the -If combinator skips events without a value), because 18.16 and
+-- current ClickHouse name Nullable states differently.
 CREATE TABLE IF NOT EXISTS events_minute
 (
     tenant String,
@@ -16,8 +18,8 @@ CREATE TABLE IF NOT EXISTS events_minute
     event_count AggregateFunction(count),
     value_count AggregateFunction(sum, UInt64),
     value_sum AggregateFunction(sum, Int64),
-    value_min AggregateFunction(min, Float64),
-    value_max AggregateFunction(max, Float64)
+    value_min AggregateFunction(min, Int64),
+    value_max AggregateFunction(max, Int64)
 )
 ENGINE = AggregatingMergeTree()
 PARTITION BY toYYYYMMDD(minute)
@@ -34,8 +36,8 @@ SELECT
     countState() AS event_count,
     sumState(toUInt64(isNotNull(value))) AS value_count,
     sumState(toInt64(round(ifNull(value, 0) * 1000000))) AS value_sum,
-    minStateIf(ifNull(value, 0), isNotNull(value)) AS value_min,
-    maxStateIf(ifNull(value, 0), isNotNull(value)) AS value_max
+    minStateIf(toInt64(round(ifNull(value, 0) * 1000000)), isNotNull(value)) AS value_min,
+    maxStateIf(toInt64(round(ifNull(value, 0) * 1000000)), isNotNull(value)) AS value_max
 FROM events
 ARRAY JOIN
     arrayConcat([''], arrayFilter(k -> k != '', dim_keys)) AS dim_key,

@@ -1,0 +1,158 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { PositionedEvent } from '../../events/event.js';
+import { DependencyUnavailableError, isDependencyUnavailable } from '../../errors.js';
+import { planHistoryQuery, type RollupCapabilities } from '../../history/plan.js';
+import { assembleSeries, emptySeries, type Cell } from '../../history/series.js';
+import { partitionKey } from '../../ports/event-log.js';
+import type { HistoryStore } from '../../ports/history.js';
+import {
+  bucketQuery,
+  eventNamesQuery,
+  offsetsQuery,
+  partitionsBeforeQuery,
+  topGroupsQuery,
+} from './history-sql.js';
+import { identifier, quoteString } from './sql.js';
+
+export interface ClickHouseHistoryOptions {
+  /** Owned by the caller: `close()` leaves it open. */
+  client: ClickHouseClient;
+  /** The migrated database (migrations/); a plain identifier. */
+  database: string;
+  /** Answer from the rollups where they can (default). False reads raw events only: for benchmarks and cross-checks. */
+  rollups?: boolean;
+}
+
+export interface ClickHouseHistory extends HistoryStore {
+  /**
+   * Retention: drops the UTC-day partitions of the events and rollups older than the day holding
+   * `dayMs` (that day is kept). Offsets and event names stay. Returns the dropped `table/partition`s.
+   */
+  dropBefore(dayMs: number): Promise<string[]>;
+}
+
+/** ClickHouse's default max_insert_block_size: inserts up to this size are one block anyway. */
+const DEFAULT_INSERT_BLOCK_ROWS = 1_048_576;
+
+interface BucketRow {
+  grp: string;
+  /** 64-bit integers arrive as strings in JSON formats. */
+  bucket: string | number;
+  n: string | number;
+  vn: string | number;
+  v: string | number | null;
+}
+
+const toRow = (event: PositionedEvent) => {
+  const dimensions = Object.entries(event.dimensions);
+  return {
+    tenant: event.tenant,
+    name: event.name,
+    id: event.id,
+    ts: Math.floor(event.timestamp / 1000),
+    ts_ms: event.timestamp,
+    user_id: event.userId,
+    value: event.value,
+    dim_keys: dimensions.map(([key]) => key),
+    dim_values: dimensions.map(([, value]) => value),
+    topic: event.topic,
+    partition: event.partition,
+    offset: event.offset,
+  };
+};
+
+/** 'YYYYMMDD' of the UTC day holding `ms`: the partition id of toYYYYMMDD. */
+const dayId = (ms: number): string => new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
+
+export function createClickHouseHistory({
+  client,
+  database,
+  rollups = true,
+}: ClickHouseHistoryOptions): ClickHouseHistory {
+  const db = identifier(database);
+  const capabilities: RollupCapabilities = { minute: rollups, hour: rollups };
+
+  /** Failures to reach ClickHouse become DependencyUnavailableError (retried); the rest are bugs. */
+  async function guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (isDependencyUnavailable(error)) throw new DependencyUnavailableError('ClickHouse', error);
+      throw error;
+    }
+  }
+
+  const select = <T>(query: string): Promise<T[]> =>
+    guard(async () => (await client.query({ query, format: 'JSONEachRow' })).json<T>());
+
+  return {
+    async insert(events) {
+      if (events.length === 0) return;
+      // One INSERT, one block: the events, the rollups and the offsets land together or not at all.
+      await guard(() =>
+        client.insert({
+          table: `${db}.events`,
+          values: events.map(toRow),
+          format: 'JSONEachRow',
+          clickhouse_settings: {
+            max_insert_block_size: String(Math.max(DEFAULT_INSERT_BLOCK_ROWS, events.length)),
+          },
+        }),
+      );
+    },
+
+    async offsets(partitions) {
+      if (partitions.length === 0) return [];
+      const topics = [...new Set(partitions.map((p) => p.topic))];
+      const rows = await select<{ topic: string; partition: number; max_offset: string }>(
+        offsetsQuery(db, topics),
+      );
+      const stored = new Map(rows.map((row) => [partitionKey(row), Number(row.max_offset)]));
+      return partitions.map((p) => stored.get(partitionKey(p)) ?? -1);
+    },
+
+    async query(query) {
+      const plan = planHistoryQuery(query, capabilities);
+      const { aggregate, range, groupBy } = plan;
+      if (plan.matchesNothing)
+        return { series: emptySeries(aggregate, range, groupBy), path: plan.path };
+      let groups: string[] | null = null;
+      if (groupBy !== null) {
+        groups = (await select<{ grp: string }>(topGroupsQuery(db, plan))).map((row) => row.grp);
+        if (groups.length === 0) return { series: [], path: plan.path };
+      }
+      const rows = await select<BucketRow>(bucketQuery(db, plan, groups));
+      const cells = rows.map((row): Cell => ({
+        group: groupBy === null ? null : row.grp,
+        time: Number(row.bucket) * 1000,
+        n: Number(row.n),
+        vn: Number(row.vn),
+        v: row.v === null ? null : Number(row.v),
+      }));
+      return { series: assembleSeries(aggregate, range, groups ?? [null], cells), path: plan.path };
+    },
+
+    async eventNames(tenant, limit) {
+      const rows = await select<{ name: string }>(eventNamesQuery(db, tenant, limit));
+      return rows.map((row) => row.name);
+    },
+
+    async dropBefore(dayMs) {
+      const parts = await select<{ table: string; partition_id: string }>(
+        partitionsBeforeQuery(database, dayId(dayMs)),
+      );
+      for (const { table, partition_id } of parts) {
+        await guard(() =>
+          client.command({
+            query: `ALTER TABLE ${db}.${identifier(table)} DROP PARTITION ID ${quoteString(partition_id)}`,
+          }),
+        );
+      }
+      return parts.map((part) => `${part.table}/${part.partition_id}`);
+    },
+
+    async close() {
+      // Nothing of ours to release: the client belongs to the caller.
+    },
+  };
+}
