@@ -6,6 +6,11 @@ import { defineConfig } from 'vitest/config';
 //   npm test                         all of it
 //   npx vitest run --project unit    only the unit tests (no stack needed)
 export default defineConfig({
+  // graphql 16 ships CJS (main) and ESM (module) builds without an exports map: Node loads the CJS
+  // one for graphql-yoga and Pothos, vite would give our sources the ESM one, and graphql refuses
+  // to mix its classes across the two ("Cannot use GraphQLObjectType from another module or
+  // realm"). Point our sources at the build Node loads.
+  resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
     // 2 cores, and Kafka + ClickHouse + Redis share them with the tests.
     maxWorkers: 2,
