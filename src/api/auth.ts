@@ -1,0 +1,92 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { ConfigError } from '../config.js';
+import { unauthenticated } from './errors.js';
+
+/** Who is asking: the tenant every store call is made for, and what the key may do. */
+export interface Principal {
+  tenant: string;
+  /** Identifies the key (its hash) for the rate limiter; never the key itself. */
+  keyId: string;
+  /** Keys configured with the `:read` suffix may query and subscribe, not ingest or put lookups. */
+  canWrite: boolean;
+}
+
+export interface Authenticator {
+  /** True when no keys are configured (development and test only): everything is tenant `default`. */
+  readonly open: boolean;
+  /** The principal of an `Authorization` value (`Bearer <key>`); throws UNAUTHENTICATED. */
+  authenticate(authorization: string | null | undefined): Principal;
+}
+
+export const DEFAULT_TENANT = 'default';
+
+/** The stored form of a key: its SHA-256, hex. `API_KEYS` holds `hashApiKey(key):tenant` pairs. */
+export const hashApiKey = (key: string): string =>
+  createHash('sha256').update(key, 'utf8').digest('hex');
+
+const ENTRY = /^([0-9a-f]{64}):([A-Za-z0-9_.-]{1,64})(:read)?$/;
+const BEARER = /^Bearer +(\S+)$/i;
+
+interface KeyEntry {
+  hash: Buffer;
+  principal: Principal;
+}
+
+function parseEntries(apiKeys: string[]): KeyEntry[] {
+  const problems: string[] = [];
+  const entries = apiKeys.flatMap((entry, index) => {
+    const match = ENTRY.exec(entry);
+    if (!match) {
+      problems.push(`API_KEYS entry ${index + 1} must be <sha256 hex, lowercase>:<tenant>[:read]`);
+      return [];
+    }
+    const [, hex, tenant, readOnly] = match as unknown as [
+      string,
+      string,
+      string,
+      string | undefined,
+    ];
+    return [
+      {
+        hash: Buffer.from(hex, 'hex'),
+        principal: { tenant, keyId: hex, canWrite: readOnly === undefined },
+      },
+    ];
+  });
+  if (problems.length > 0) throw new ConfigError(`Invalid settings:\n  ${problems.join('\n  ')}`);
+  return entries;
+}
+
+/**
+ * Maps API keys to tenants by comparing SHA-256 hashes in constant time: the configuration never
+ * holds a key, and every presented key is compared with every entry so timing tells nothing.
+ */
+export function createAuthenticator(options: {
+  apiKeys: string[];
+  production: boolean;
+}): Authenticator {
+  const entries = parseEntries(options.apiKeys);
+  if (entries.length === 0 && options.production)
+    throw new ConfigError(
+      'Invalid settings:\n  API_KEYS: production mode refuses to start without API keys',
+    );
+  if (entries.length === 0) {
+    const principal: Principal = { tenant: DEFAULT_TENANT, keyId: DEFAULT_TENANT, canWrite: true };
+    return { open: true, authenticate: () => principal };
+  }
+  return {
+    open: false,
+    authenticate(authorization) {
+      if (!authorization)
+        throw unauthenticated('missing API key: send the header `Authorization: Bearer <key>`');
+      const match = BEARER.exec(authorization.trim());
+      if (!match) throw unauthenticated('malformed Authorization header: expected `Bearer <key>`');
+      const presented = createHash('sha256').update(match[1]!, 'utf8').digest();
+      let found: Principal | undefined;
+      for (const entry of entries)
+        if (timingSafeEqual(entry.hash, presented) && !found) found = entry.principal;
+      if (!found) throw unauthenticated('invalid API key');
+      return found;
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import DataLoader from 'dataloader';
+import type { Config } from '../config.js';
+import type { ApiServices, Freshness } from '../app/services.js';
+import type { HistoryPath, HistoryQuery, HistoryResult } from '../ports/history.js';
+import type { Principal } from './auth.js';
+import { forbidden } from './errors.js';
+import type { InputRules } from './inputs.js';
+import { metricKey } from './inputs.js';
+import type { LiveFeed } from './live-feed.js';
+import type { SeriesFeed } from './series-feed.js';
+
+/** What the resolvers of one operation see. Every store call takes `tenant` from here. */
+export interface ApiContext {
+  principal: Principal;
+  tenant: string;
+  services: ApiServices;
+  limits: Config['limits'];
+  inputRules: InputRules;
+  clock: () => number;
+  /** Dedupes identical history reads of one operation and runs the rest in one batch. */
+  history: DataLoader<HistoryQuery, HistoryResult, string>;
+  liveFeed: LiveFeed;
+  seriesFeed: SeriesFeed;
+  /** The freshness of this operation, read once however many fields ask. */
+  freshness(): Promise<Freshness>;
+  /** Added to the response's `extensions` (src/api/extensions.ts). */
+  response: {
+    freshness?: Freshness;
+    /** The HistoryPath each history field's answer came from, by response key. */
+    historyPaths: Map<string, HistoryPath>;
+  };
+}
+
+export interface ContextDeps {
+  services: ApiServices;
+  inputRules: InputRules;
+  clock: () => number;
+  liveFeed: LiveFeed;
+  seriesFeed: SeriesFeed;
+}
+
+const historyKey = (query: HistoryQuery): string =>
+  JSON.stringify([
+    query.tenant,
+    metricKey(query.metric),
+    query.fromMs,
+    query.toMs,
+    query.intervalMs,
+    query.maxGroups,
+  ]);
+
+export function createContext(deps: ContextDeps, principal: Principal): ApiContext {
+  const { services } = deps;
+  let freshness: Promise<Freshness> | undefined;
+  return {
+    principal,
+    tenant: principal.tenant,
+    services,
+    limits: services.config.limits,
+    inputRules: deps.inputRules,
+    clock: deps.clock,
+    liveFeed: deps.liveFeed,
+    seriesFeed: deps.seriesFeed,
+    // The HistoryStore port answers one query per call, so a batch is the distinct queries at once.
+    history: new DataLoader(
+      async (queries) => {
+        const settled = await Promise.allSettled(
+          queries.map((query) => services.history.query(query)),
+        );
+        return settled.map((s) =>
+          s.status === 'fulfilled'
+            ? s.value
+            : s.reason instanceof Error
+              ? s.reason
+              : new Error(String(s.reason)),
+        );
+      },
+      { cacheKeyFn: historyKey },
+    ),
+    freshness: () => (freshness ??= services.freshness.current()),
+    response: { historyPaths: new Map() },
+  };
+}
+
+export function requireWrite(context: ApiContext, what: string): void {
+  if (!context.principal.canWrite) throw forbidden(`this API key is read-only: it may not ${what}`);
+}

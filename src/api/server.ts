@@ -1,0 +1,180 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { ApiServices } from '../app/services.js';
+import { schema } from '../../schema/index.js';
+import { createAuthenticator } from './auth.js';
+import { createContext, type ApiContext } from './context.js';
+import { createMaskError } from './errors.js';
+import { useResponseExtensions } from './extensions.js';
+import { createFanOut } from './fanout.js';
+import { EXAMPLE_OPERATIONS } from './graphiql.js';
+import { inputRulesFrom } from './inputs.js';
+import { createLiveFeed } from './live-feed.js';
+import { useHttpAuth, useQueryLimits, type ServerContext } from './plugins.js';
+import { createRateLimiter } from './rate-limit.js';
+import { createSeriesFeed } from './series-feed.js';
+import { attachGraphqlWs } from './websocket.js';
+
+export const GRAPHQL_PATH = '/graphql';
+
+type LogFn = (object: unknown, message?: string) => void;
+/** A pino logger fits; yoga's own logging goes through it too. */
+export interface ApiLogger {
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+}
+
+export interface ApiOptions {
+  logger?: ApiLogger;
+  /** Epoch ms; tests move it to a bucket's edge. */
+  clock?: () => number;
+  /** How long after a bucket's end it becomes final in `series` (see src/api/series-feed.ts). */
+  seriesSettleMs?: number;
+  /** GraphiQL at /graphql; default: in development only. */
+  graphiql?: boolean;
+}
+
+export interface Api {
+  yoga: YogaServerInstance<ServerContext, ApiContext>;
+  /** The HTTP handler (`http.createServer(api.handle)`): queries, mutations, SSE subscriptions, GraphiQL. */
+  handle: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Serves graphql-ws subscriptions on the server's /graphql upgrade requests. */
+  attachWebSocket(server: Server): void;
+  /** Creates the HTTP server with both transports and listens; port 0 picks a free one. */
+  listen(port: number, host?: string): Promise<{ server: Server; url: string }>;
+  /** True when no API keys are configured: every request is tenant `default`. */
+  open: boolean;
+  /** For the caller to log loudly at start (the open mode); createApi does not log them itself. */
+  warnings: string[];
+  /** Closes sockets and subscriptions, stops the tickers, and the server `listen` made. */
+  close(): Promise<void>;
+}
+
+const silent: ApiLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+/** The GraphQL API of API.md over the ports of `services`; every store call is made for the caller's tenant. */
+export async function createApi(services: ApiServices, options: ApiOptions = {}): Promise<Api> {
+  const { config } = services;
+  const { limits } = config;
+  const logger = options.logger ?? silent;
+  const clock = options.clock ?? Date.now;
+  const development = config.server.NODE_ENV === 'development';
+
+  const authenticator = createAuthenticator({
+    apiKeys: config.server.API_KEYS,
+    production: config.server.NODE_ENV === 'production',
+  });
+  const rateLimiter = createRateLimiter({
+    perSecond: limits.RATE_LIMIT_PER_SECOND,
+    burst: limits.RATE_LIMIT_BURST,
+    clock,
+  });
+  const maskError = createMaskError(limits);
+  const fanOut = createFanOut({
+    onError: (error, key) => logger.error({ err: error, key }, 'subscription ticker failed'),
+  });
+  const feedDeps = {
+    fanOut,
+    clock,
+    maxGroups: limits.MAX_GROUPS,
+    freshness: services.freshness,
+    live: services.live,
+  };
+  const liveFeed = createLiveFeed({ ...feedDeps, changes: services.changes });
+  const seriesFeed = createSeriesFeed({
+    ...feedDeps,
+    history: services.history,
+    settleMs: options.seriesSettleMs ?? 2000,
+  });
+  await liveFeed.start();
+  const contextDeps = { services, inputRules: inputRulesFrom(config), clock, liveFeed, seriesFeed };
+
+  const yoga = createYoga<ServerContext, ApiContext>({
+    schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    landingPage: false,
+    batching: false,
+    maxRequestBodySize: limits.MAX_BODY_BYTES,
+    maskedErrors: { maskError },
+    logging: logger,
+    graphiql: (options.graphiql ?? development) && {
+      title: 'pulsegraph',
+      defaultQuery: EXAMPLE_OPERATIONS,
+      // SSE, so the Authorization header of the headers editor applies to subscriptions too.
+      subscriptionsProtocol: 'SSE',
+      headers: authenticator.open
+        ? '{}'
+        : JSON.stringify({ Authorization: 'Bearer <your API key>' }),
+    },
+    context: ({ principal }) => {
+      // Both transports authenticate before this; a context without a principal is a wiring bug.
+      if (!principal) throw new Error('operation reached the context without a principal');
+      return createContext(contextDeps, principal);
+    },
+    plugins: [
+      useHttpAuth({ authenticator, rateLimiter }),
+      useQueryLimits({ maxDepth: limits.MAX_QUERY_DEPTH, maxCost: limits.MAX_QUERY_COST }),
+      useResponseExtensions(),
+    ],
+  });
+
+  const sockets: { close(): Promise<void> }[] = [];
+  const servers: Server[] = [];
+  const warnings = authenticator.open
+    ? [
+        `NO API KEYS CONFIGURED: every request is served WITHOUT AUTHENTICATION as tenant "default" (${config.server.NODE_ENV} mode). Set API_KEYS=<sha256 hex>:<tenant>,... before exposing this server.`,
+      ]
+    : [];
+
+  const attachWebSocket = (server: Server) => {
+    sockets.push(
+      attachGraphqlWs({
+        server,
+        path: GRAPHQL_PATH,
+        yoga,
+        authenticator,
+        rateLimiter,
+        maxSubscriptions: limits.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+        maskError,
+      }),
+    );
+  };
+
+  return {
+    yoga,
+    handle: (req, res) => void yoga(req, res),
+    attachWebSocket,
+    async listen(port, host = config.server.SERVER_HOST) {
+      const server = createServer(yoga);
+      attachWebSocket(server);
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve());
+      });
+      const address = server.address() as AddressInfo;
+      const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      return { server, url: `http://${shown}:${address.port}${GRAPHQL_PATH}` };
+    },
+    open: authenticator.open,
+    warnings,
+    async close() {
+      fanOut.close();
+      await Promise.all(sockets.map((s) => s.close()));
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve());
+              server.closeAllConnections();
+            }),
+        ),
+      );
+      await liveFeed.close();
+      await yoga.dispose();
+    },
+  };
+}
