@@ -36,6 +36,10 @@ const kafkaSchema = z.object({
   DEAD_LETTER_TOPIC: z.string().default('events.dead-letter'),
   CONSUMER_GROUP: z.string().default('pulsegraph-fold'),
   TOPIC_PARTITIONS: integer(4, 1),
+  /** A consumer that stops heartbeating loses its partitions after this long. */
+  KAFKA_SESSION_TIMEOUT_MS: integer(10_000, 6_000),
+  /** Partition batches folded at once by one consumer: their history rows share one insert. */
+  KAFKA_PARTITIONS_CONCURRENCY: integer(8, 1),
 });
 
 const redisSchema = z.object({

@@ -1,0 +1,209 @@
+// Kills the fold consumer with SIGKILL at random moments of a long stream, restarts it, and
+// checks that the live windows and history end up exactly equal to the generator's ground truth:
+// nothing lost, nothing counted twice.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createClient } from '@clickhouse/client';
+import { Redis } from 'ioredis';
+import { CompressionTypes } from 'kafkajs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createClickHouseHistory } from '../../src/adapters/clickhouse/history.js';
+import { createRedisLiveWindows } from '../../src/adapters/redis/live-windows.js';
+import { aggregateValue } from '../../src/live/compute.js';
+import type { Aggregate } from '../../src/events/metric.js';
+import { freshName, freshTopic, testEnv, testKafka, waitFor } from '../support/services.js';
+import {
+  EVENT_NAMES,
+  TENANTS,
+  generate,
+  random,
+  singleBucket,
+  tenantKeys,
+  truthKey,
+} from '../support/generator.js';
+
+const EVENTS_PER_TENANT = 100_000;
+const KILLS = 10;
+const children = new Set<ChildProcess>();
+
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+function startConsumer(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'consumers/fold.ts'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  let output = '';
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('fold consumer started')) resolve(child);
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) =>
+      reject(new Error(`consumer exited with ${code} before starting:\n${output.slice(-3000)}`)),
+    );
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('fold under SIGKILL', () => {
+  it('ends with the exact ground truth in Redis and ClickHouse after 10 kills', async () => {
+    const services = testEnv();
+    const topic = await freshTopic('crash', 4);
+    const prefix = `${services.REDIS_PREFIX}.crash`;
+    const env = {
+      KAFKA_BROKERS: services.KAFKA_BROKERS,
+      REDIS_URL: services.REDIS_URL,
+      CLICKHOUSE_URL: services.CLICKHOUSE_URL,
+      CLICKHOUSE_DATABASE: services.CLICKHOUSE_DATABASE,
+      REDIS_PREFIX: prefix,
+      INGEST_TOPICS: topic,
+      DEAD_LETTER_TOPIC: `${topic}.dlq`,
+      CONSUMER_GROUP: freshName('crash-group'),
+      API_KEYS: tenantKeys(),
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+    };
+    const now = Date.now();
+    const { byTenant, truth } = generate({
+      count: EVENTS_PER_TENANT,
+      startMs: now - 30 * 60_000,
+      endMs: now,
+      seed: 7,
+    });
+
+    // Producing runs through the whole test, in chunks of array and single-event messages.
+    const producer = testKafka('crash-producer').producer();
+    await producer.connect();
+    const chunks: {
+      tenant: string;
+      events: typeof byTenant extends Map<string, infer E> ? E : never;
+    }[] = [];
+    for (const [tenant, events] of byTenant)
+      for (let i = 0; i < events.length; i += 20)
+        chunks.push({ tenant, events: events.slice(i, i + 20) });
+    const shuffle = random(11);
+    chunks.sort(() => shuffle() - 0.5);
+    const producing = (async () => {
+      for (let i = 0; i < chunks.length; i += 250) {
+        const messages = chunks.slice(i, i + 250).flatMap(({ tenant, events }, j) =>
+          // Every third chunk as one message per event, the others as one JSON array.
+          (i + j) % 3 === 0
+            ? events.map((e) => ({ key: e.userId, value: JSON.stringify(e), headers: { tenant } }))
+            : [{ key: events[0]!.userId, value: JSON.stringify(events), headers: { tenant } }],
+        );
+        await producer.send({ topic, messages, compression: CompressionTypes.None });
+        await sleep(40);
+      }
+    })();
+
+    const pick = random(3);
+    for (let kill = 0; kill < KILLS; kill++) {
+      const child = await startConsumer(env);
+      await sleep(300 + pick() * 2500);
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+    await producing;
+    await producer.disconnect();
+
+    const final = await startConsumer(env);
+    const redis = new Redis(services.REDIS_URL);
+    const clickhouse = createClient({
+      url: services.CLICKHOUSE_URL,
+      database: services.CLICKHOUSE_DATABASE,
+    });
+    try {
+      const live = createRedisLiveWindows({ redis, prefix, horizonMs: 3_900_000 });
+      const history = createClickHouseHistory({
+        client: clickhouse,
+        database: services.CLICKHOUSE_DATABASE,
+      });
+      const expectedTotal = [...truth.entries()]
+        .filter(([k]) => k.endsWith('|'))
+        .reduce((n, [, t]) => n + t.count, 0);
+      const historyCount = async () => {
+        const result = await clickhouse.query({
+          query: 'SELECT count() AS n FROM events',
+          format: 'JSONEachRow',
+        });
+        return Number(((await result.json()) as { n: string }[])[0]!.n);
+      };
+      await waitFor(async () => (await historyCount()) >= expectedTotal, {
+        timeout: 240_000,
+        interval: 500,
+        message: 'history catching up',
+      });
+
+      const range = singleBucket(now - 31 * 60_000, now + 60_000);
+      const check = async (aggregate: Aggregate) => {
+        for (const tenant of TENANTS)
+          for (const event of EVENT_NAMES) {
+            const metric = { event, aggregate, filter: [], groupBy: 'country' };
+            const expected = new Map(
+              [...truth.entries()]
+                .filter(([k]) => k.startsWith(truthKey(tenant, event)) && !k.endsWith('|'))
+                .map(([k, t]) => [k.split('|')[2]!, pickTruth(t, aggregate)]),
+            );
+            const liveStats = await live.read({
+              tenant,
+              metric,
+              fromMs: now - 31 * 60_000,
+              toMs: now + 60_000,
+              maxGroups: 50,
+            });
+            const liveValues = new Map(
+              liveStats.map((s) => [s.group, aggregateValue(s, aggregate)]),
+            );
+            expect(Object.fromEntries(liveValues), `live ${aggregate} ${tenant} ${event}`).toEqual(
+              Object.fromEntries(expected),
+            );
+            const historical = await history.query({ tenant, metric, ...range, maxGroups: 50 });
+            const historyValues = new Map(
+              historical.series.map((s) => [s.group, s.points[0]!.value]),
+            );
+            expect(
+              Object.fromEntries(historyValues),
+              `history ${aggregate} ${tenant} ${event}`,
+            ).toEqual(Object.fromEntries(expected));
+          }
+      };
+      await waitFor(
+        async () => {
+          await check('COUNT');
+          return true;
+        },
+        { timeout: 60_000, interval: 500, message: 'live and history equal to the ground truth' },
+      );
+      for (const aggregate of ['SUM', 'MIN', 'MAX'] as const) await check(aggregate);
+    } finally {
+      final.kill('SIGTERM');
+      await redis.quit();
+      await clickhouse.close();
+    }
+  }, 600_000);
+});
+
+function pickTruth(
+  t: ReturnType<typeof generate>['truth'] extends Map<string, infer T> ? T : never,
+  aggregate: Aggregate,
+) {
+  switch (aggregate) {
+    case 'COUNT':
+      return t.count;
+    case 'SUM':
+      return t.valueCount ? t.sumMicros / 1e6 : null;
+    case 'MIN':
+      return t.valueCount ? t.min : null;
+    case 'MAX':
+      return t.valueCount ? t.max : null;
+    default:
+      throw new Error(`no ground truth for ${aggregate}`);
+  }
+}
