@@ -51,6 +51,12 @@ show_logs() {
 
 port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 
+# Which process listens on a port (for "port taken" errors), when ss can tell.
+who_listens() {
+  command -v ss >/dev/null || return 0
+  ss -Hltnp "sport = :$1" 2>/dev/null | sed 's/^/[stack]   listening: /' >&2 || true
+}
+
 redis_answers() {
   local reply
   reply="$( (
@@ -233,9 +239,11 @@ kafka_up() {
       say "kafka: $HOST:$KAFKA_PORT already answers (not started by this script; left alone)"
       return 0
     fi
+    who_listens "$KAFKA_PORT"
     fail "kafka: port $HOST:$KAFKA_PORT is taken by something that is not a Kafka broker (set STACK_KAFKA_PORT)"
   fi
   if port_open "$KAFKA_CONTROLLER_PORT"; then
+    who_listens "$KAFKA_CONTROLLER_PORT"
     fail "kafka: controller port $HOST:$KAFKA_CONTROLLER_PORT is taken (set STACK_KAFKA_CONTROLLER_PORT)"
   fi
   command -v java >/dev/null || fail "kafka: java not found (Java 17 is needed: apt-get install openjdk-17-jre-headless)"
@@ -384,9 +392,11 @@ clickhouse_up() {
       say "clickhouse: $HOST:$CH_HTTP_PORT already answers (not started by this script; left alone)"
       return 0
     fi
+    who_listens "$CH_HTTP_PORT"
     fail "clickhouse: port $HOST:$CH_HTTP_PORT is taken by something that is not ClickHouse (set STACK_CLICKHOUSE_HTTP_PORT)"
   fi
   if port_open "$CH_TCP_PORT"; then
+    who_listens "$CH_TCP_PORT"
     fail "clickhouse: native port $HOST:$CH_TCP_PORT is taken (set STACK_CLICKHOUSE_TCP_PORT)"
   fi
   local bin
@@ -419,7 +429,7 @@ clickhouse_wait() {
 # --- Redis ------------------------------------------------------------------------------------
 
 REDIS_PID="$REDIS_DIR/redis.pid"
-REDIS_MARKER=":$REDIS_PORT"
+REDIS_MARKER="redis-server"
 
 redis_up() {
   if pid="$(pid_alive "$REDIS_PID" "$REDIS_MARKER")"; then
@@ -431,6 +441,7 @@ redis_up() {
     return 0
   fi
   if port_open "$REDIS_PORT"; then
+    who_listens "$REDIS_PORT"
     fail "redis: port $HOST:$REDIS_PORT is taken by something that does not answer PING (set STACK_REDIS_PORT)"
   fi
   if ! command -v redis-server >/dev/null; then

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { TestProject } from 'vitest/node';
@@ -103,7 +103,12 @@ async function probeRedis(url: string): Promise<void> {
 }
 
 async function probeClickHouse(url: string): Promise<void> {
-  const client = createClient({ url, request_timeout: 5000 });
+  // Quiet: a refused connection here is expected before the stack is up.
+  const client = createClient({
+    url,
+    request_timeout: 5000,
+    log: { level: ClickHouseLogLevel.OFF },
+  });
   try {
     const result = await client.query({ query: 'SELECT 1 AS one', format: 'JSONEachRow' });
     const rows = await result.json<{ one: number }>();
