@@ -87,24 +87,22 @@ export function describeEventLogContract(name: string, open: () => Promise<Event
       const { topic, group, consumer, producer } = await setUp();
       const t = await topic('order', 3);
       const keys = Array.from({ length: 10 }, (_, i) => `key-${i}`);
-      for (let round = 0; round < 3; round++)
-        await producer.send(
-          t,
-          Array.from({ length: 100 }, (_, i) => {
-            const seq = round * 10 + Math.floor(i / 10);
-            return message(keys[i % 10]!, `${keys[i % 10]}#${seq}`);
-          }),
-        );
+      const all = Array.from({ length: 3000 }, (_, i) =>
+        message(keys[i % 10]!, `${keys[i % 10]}#${Math.floor(i / 10)}`),
+      );
+      // Small sends, then one large enough to go out as several requests.
+      for (let i = 0; i < 300; i += 100) await producer.send(t, all.slice(i, i + 100));
+      await producer.send(t, all.slice(300));
       const { seen, handlers } = recorder();
       await consumer(group('order'), [t]).start(handlers);
-      await waitFor(() => seen.records.length >= 300, { timeout: 20_000 });
+      await waitFor(() => seen.records.length >= 3000, { timeout: 20_000 });
 
-      expect(seen.records).toHaveLength(300);
+      expect(seen.records).toHaveLength(3000);
       for (const key of keys) {
         const mine = seen.records.filter((r) => r.key === key);
         expect(new Set(mine.map((r) => r.partition)).size).toBe(1);
         expect(mine.map((r) => r.value.toString())).toEqual(
-          Array.from({ length: 30 }, (_, seq) => `${key}#${seq}`),
+          Array.from({ length: 300 }, (_, seq) => `${key}#${seq}`),
         );
       }
       for (let p = 0; p < 3; p++) {

@@ -3,6 +3,17 @@ import type { LogRecord } from '../../ports/event-log.js';
 
 const EMPTY = Buffer.alloc(0);
 
+/** kafkajs gives int64s as decimal strings; Number() of a 13-digit one costs twice this loop. */
+function parseMillis(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return Number(text);
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
 function toHeaders(headers: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name in headers) {
@@ -24,7 +35,7 @@ export const toLogRecords = (
     topic,
     partition,
     offset: Number(m.offset),
-    timestamp: Number(m.timestamp),
+    timestamp: parseMillis(m.timestamp),
     key: m.key === null ? null : m.key.toString(),
     value: m.value ?? EMPTY,
     headers: toHeaders(m.headers),
