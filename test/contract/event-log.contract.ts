@@ -351,5 +351,14 @@ export function describeEventLogContract(name: string, open: () => Promise<Event
       expect(ends).toHaveLength(3);
       expect(ends.reduce((sum, e) => sum + e.offset, 0)).toBe(40);
     });
+
+    it('reports nothing for a topic that does not exist, without creating it', async () => {
+      const { log, topic, group, consumer } = await setUp();
+      const t = await topic('present', 1);
+      const missing = `${t}-missing`;
+      expect(await log.endOffsets([missing, t])).toEqual([{ topic: t, partition: 0, offset: 0 }]);
+      expect(await consumer(group('missing'), [missing]).lag()).toBe(0);
+      expect(await log.endOffsets([missing])).toEqual([]);
+    });
   });
 }

@@ -6,6 +6,7 @@ import {
   type EventLogConsumer,
   type TopicPartition,
 } from '../../ports/event-log.js';
+import { existingTopics } from './existing-topics.js';
 import { toLogRecords } from './records.js';
 
 export interface KafkaConsumerOptions {
@@ -213,7 +214,9 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): EventLogCons
     },
     async lag() {
       const admin = await options.admin();
-      const committed = await admin.fetchOffsets({ groupId, topics });
+      const existing = await existingTopics(admin, topics);
+      if (existing.length === 0) return 0;
+      const committed = await admin.fetchOffsets({ groupId, topics: existing });
       let lag = 0;
       for (const { topic, partitions } of committed) {
         const ends = await admin.fetchTopicOffsets(topic);

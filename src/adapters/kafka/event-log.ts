@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import type { Logger } from '../../logger.js';
 import type { EventLog, EventLogConsumer, EventLogProducer } from '../../ports/event-log.js';
 import { createKafkaConsumer } from './consumer.js';
+import { existingTopics } from './existing-topics.js';
 import { kafkaLogLevel, toLogger, type KafkaLogLevel } from './log-creator.js';
 
 export interface KafkaEventLogOptions {
@@ -102,8 +103,9 @@ export function createKafkaEventLog(options: KafkaEventLogOptions): EventLog {
     },
     async endOffsets(topics) {
       const client = await connectedAdmin();
+      const existing = await existingTopics(client, topics);
       const perTopic = await Promise.all(
-        topics.map(async (topic) =>
+        existing.map(async (topic) =>
           (await client.fetchTopicOffsets(topic)).map((end) => ({
             topic,
             partition: end.partition,
