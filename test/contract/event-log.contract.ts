@@ -202,6 +202,29 @@ export function describeEventLogContract(name: string, open: () => Promise<Event
       expect(seen.assigned).toEqual([[{ topic: t, partition: 0 }]]);
     });
 
+    it('starts at the end when onAssigned asks for an offset past it', async () => {
+      const { topic, group, consumer, producer } = await setUp();
+      const t = await topic('past-end', 1);
+      await producer.send(
+        t,
+        Array.from({ length: 5 }, (_, i) => message('k', `before-${i}`)),
+      );
+      const { seen, handlers } = recorder({
+        onAssigned: async () => new Map([[partitionKey({ topic: t, partition: 0 }), 1000]]),
+      });
+      await consumer(group('past-end'), [t]).start(handlers);
+      await producer.send(
+        t,
+        Array.from({ length: 3 }, (_, i) => message('k', `after-${i}`)),
+      );
+      await waitFor(() => seen.records.length >= 3);
+      expect(seen.records.map((r) => [r.offset, r.value.toString()])).toEqual([
+        [5, 'after-0'],
+        [6, 'after-1'],
+        [7, 'after-2'],
+      ]);
+    });
+
     it('hands a partition its next batch only after the previous one resolved', async () => {
       const { topic, group, consumer, producer } = await setUp();
       const t = await topic('serial', 2);

@@ -100,7 +100,13 @@ export function createEmbeddedConsumer(options: EmbeddedConsumerOptions): EventL
     const cursors = await Promise.all(
       assigned.map((log) => {
         const key = partitionKey(log);
-        return log.cursorAt(starts.get(key) ?? positions.get(key) ?? 0);
+        const offset = starts.get(key) ?? positions.get(key) ?? 0;
+        if (offset > log.endOffset())
+          logger.warn(
+            { groupId, partition: key, offset, end: log.endOffset() },
+            'embedded log: start offset past the end, starting at the end',
+          );
+        return log.cursorAt(offset);
       }),
     );
     if (state !== 'running') return;

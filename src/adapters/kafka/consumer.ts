@@ -85,12 +85,36 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): EventLogCons
       if (lost.length > 0) await handlers.onRevoked(lost);
       if (next.length === 0 || state !== 'running') return;
       const starts = await handlers.onAssigned(next);
-      if (state !== 'running' || generation !== joined) return;
-      for (const tp of next) {
+      const seeks = next.flatMap((tp) => {
         const offset = starts.get(partitionKey(tp));
-        if (offset !== undefined) consumer.seek({ ...tp, offset: String(offset) });
+        return offset === undefined ? [] : [{ ...tp, offset }];
+      });
+      if (seeks.length === 0) return;
+      const ends = await endOffsets(seeks);
+      if (state !== 'running' || generation !== joined) return;
+      for (const seek of seeks) {
+        const end = ends.get(partitionKey(seek)) ?? 0;
+        if (seek.offset > end)
+          logger.warn(
+            { groupId, ...seek, end },
+            'kafka: start offset past the end, starting at the end',
+          );
+        consumer.seek({ ...seek, offset: String(Math.max(0, Math.min(seek.offset, end))) });
       }
     });
+  };
+
+  /**
+   * Past the end Kafka answers OFFSET_OUT_OF_RANGE and kafkajs restarts from the earliest record:
+   * seeks are clamped to the end instead, as the embedded log does.
+   */
+  const endOffsets = async (partitions: TopicPartition[]) => {
+    const admin = await options.admin();
+    const ends = new Map<string, number>();
+    for (const topic of new Set(partitions.map((tp) => tp.topic)))
+      for (const end of await admin.fetchTopicOffsets(topic))
+        ends.set(partitionKey({ topic, partition: end.partition }), Number(end.high));
+    return ends;
   };
 
   const finish = async (failure: unknown, notify: boolean) => {
