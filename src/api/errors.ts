@@ -78,41 +78,52 @@ const location = (error: unknown): GraphQLErrorOptions =>
 function dependencyName(error: unknown): string | undefined {
   for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; depth++) {
     if (current instanceof DependencyUnavailableError) return current.dependency;
-    current = current instanceof GraphQLError ? current.originalError : current.cause;
+    current = current.cause;
   }
   return undefined;
 }
 
+/** The innermost error of a GraphQLError chain (graphql-js and yoga wrap errors in new ones). */
+function rootCause(error: unknown): unknown {
+  let current = error;
+  for (
+    let depth = 0;
+    current instanceof GraphQLError && current.originalError && depth < 10;
+    depth++
+  )
+    current = current.originalError;
+  return current;
+}
+
 /**
  * Yoga's `maskedErrors.maskError`: maps everything thrown anywhere in a request to one of the
- * codes. Errors the API raised on purpose pass through; errors graphql-js or yoga raised about
- * the request itself (syntax, unknown fields or enum values, bad variables, unreadable or
- * oversized bodies) are the client's: BAD_USER_INPUT, in place. A backing store that cannot be
- * reached is UNAVAILABLE; anything else is a bug: INTERNAL, with no message or stack from inside.
+ * codes. Errors the API raised on purpose pass through. Errors graphql-js or yoga raised about the
+ * request itself (syntax, bad variables, unreadable or oversized bodies: GraphQL errors down to
+ * the root, outside any field) are the client's: BAD_USER_INPUT, in place. A backing store that
+ * cannot be reached is UNAVAILABLE; anything else, including a field error without a code (a
+ * resolver bug such as a null for a non-null field), is INTERNAL, with nothing from inside.
  */
 export const createMaskError =
   (limits: { MAX_BODY_BYTES: number }) =>
   (error: unknown): GraphQLError => {
-    if (error instanceof GraphQLError) {
-      const code = errorCode(error);
-      if (isApiErrorCode(code)) return error;
-      if (error.originalError === undefined || error.originalError === null) {
-        // Mutated in place (as yoga does) so that yoga does not log it as an unexpected failure.
-        const extensions = error.extensions as Record<string, unknown>;
-        if (code === 'REQUEST_ENTITY_TOO_LARGE') {
-          error.message = `the request body is larger than MAX_BODY_BYTES (${limits.MAX_BODY_BYTES} bytes)`;
-          Object.assign(extensions, { limit: 'MAX_BODY_BYTES', max: limits.MAX_BODY_BYTES });
-        }
-        extensions.code = 'BAD_USER_INPUT';
-        return error;
-      }
+    if (!(error instanceof GraphQLError)) return maskUnexpected(error);
+    if (isApiErrorCode(errorCode(error))) return error;
+    const root = rootCause(error);
+    if (!(root instanceof GraphQLError) || error.path !== undefined) return maskUnexpected(error);
+    // Mutated in place (as yoga does) so that yoga does not log it as an unexpected failure.
+    const extensions = error.extensions as Record<string, unknown>;
+    if (errorCode(root) === 'REQUEST_ENTITY_TOO_LARGE') {
+      error.message = `the request body is larger than MAX_BODY_BYTES (${limits.MAX_BODY_BYTES} bytes)`;
+      Object.assign(extensions, { limit: 'MAX_BODY_BYTES', max: limits.MAX_BODY_BYTES });
     }
-    return maskUnexpected(error);
+    extensions.code = isApiErrorCode(errorCode(root)) ? errorCode(root) : 'BAD_USER_INPUT';
+    return error;
   };
 
 function maskUnexpected(error: unknown): GraphQLError {
-  if (isDependencyUnavailable(error)) {
-    const dependency = dependencyName(error);
+  const root = rootCause(error);
+  if (isDependencyUnavailable(root)) {
+    const dependency = dependencyName(root);
     return apiError(
       `${dependency ? `${dependency} is` : 'a backing service is'} unavailable; retry later`,
       'UNAVAILABLE',

@@ -12,17 +12,17 @@ export interface RateLimiter {
 export function createRateLimiter(options: {
   perSecond: number;
   burst: number;
-  clock: () => number;
+  /** Milliseconds from a monotonic source (default performance.now): wall-clock jumps must not drain buckets. */
+  clock?: () => number;
 }): RateLimiter {
+  const clock = options.clock ?? (() => performance.now());
   const buckets = new Map<string, { tokens: number; at: number }>();
   return {
     take(key) {
-      const now = options.clock();
+      const now = clock();
       const bucket = buckets.get(key) ?? { tokens: options.burst, at: now };
-      bucket.tokens = Math.min(
-        options.burst,
-        bucket.tokens + ((now - bucket.at) / 1000) * options.perSecond,
-      );
+      const refill = (Math.max(0, now - bucket.at) / 1000) * options.perSecond;
+      bucket.tokens = Math.min(options.burst, bucket.tokens + refill);
       bucket.at = now;
       buckets.set(key, bucket);
       if (bucket.tokens >= 1) {

@@ -76,7 +76,6 @@ export interface SeriesFeed {
 
 /** Provisional buckets are at most this many (the open one and a few not yet settled). */
 const MAX_PROVISIONAL = 3;
-const TICK_MS = 1000;
 
 /** A bucket with no data is null, as in history (live counts say 0 for it). */
 const bucketValue = (stats: Parameters<typeof aggregateValue>[0], metric: Metric) =>
@@ -90,6 +89,8 @@ export function createSeriesFeed(deps: {
   clock: () => number;
   maxGroups: number;
   settleMs: number;
+  /** How often the open bucket is re-read (default one second). */
+  tickMs?: number;
 }): SeriesFeed {
   const readHistory = async (
     tenant: string,
@@ -157,7 +158,7 @@ export function createSeriesFeed(deps: {
     };
 
     return {
-      everyMs: TICK_MS,
+      everyMs: deps.tickMs ?? 1000,
       async compute() {
         try {
           const now = deps.clock();

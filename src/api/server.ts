@@ -45,6 +45,8 @@ export interface Api {
   attachWebSocket(server: Server): void;
   /** Creates the HTTP server with both transports and listens; port 0 picks a free one. */
   listen(port: number, host?: string): Promise<{ server: Server; url: string }>;
+  /** Keys of the running shared subscription tickers (one per tenant, metric and cadence). */
+  tickers(): string[];
   /** True when no API keys are configured: every request is tenant `default`. */
   open: boolean;
   /** For the caller to log loudly at start (the open mode); createApi does not log them itself. */
@@ -70,7 +72,6 @@ export async function createApi(services: ApiServices, options: ApiOptions = {})
   const rateLimiter = createRateLimiter({
     perSecond: limits.RATE_LIMIT_PER_SECOND,
     burst: limits.RATE_LIMIT_BURST,
-    clock,
   });
   const maskError = createMaskError(limits);
   const fanOut = createFanOut({
@@ -159,6 +160,7 @@ export async function createApi(services: ApiServices, options: ApiOptions = {})
       const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       return { server, url: `http://${shown}:${address.port}${GRAPHQL_PATH}` };
     },
+    tickers: () => fanOut.keys(),
     open: authenticator.open,
     warnings,
     async close() {

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WatchLiveDocument, type WatchLiveSubscription } from '../generated/graphql.js';
+import { waitFor } from '../support/services.js';
+import { collect, operation, startHarness, type Harness } from './harness.js';
+
+describe('live subscription', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.close());
+
+  it('over graphql-ws: once at the start, then on every change, with extensions.freshness', async () => {
+    const client = h.ws(h.keys.acme!);
+    const seen = collect<WatchLiveSubscription>((sink) =>
+      client.subscribe(
+        operation(WatchLiveDocument, { metric: { event: 'ws_click' }, window: '30s', every: '1s' }),
+        sink,
+      ),
+    );
+    try {
+      await waitFor(() => seen.results.length >= 1, { message: 'first push' });
+      expect(seen.results[0]?.data?.live).toEqual([
+        expect.objectContaining({ group: null, value: 0 }),
+      ]);
+      expect(seen.results[0]?.extensions?.freshness).toMatchObject({ behind: 0 });
+
+      await h.fold([{ tenant: 'acme', name: 'ws_click', timestamp: h.now() - 1000 }]);
+      await waitFor(() => seen.results.at(-1)?.data?.live[0]?.value === 1, {
+        message: 'push after a change',
+      });
+      await h.fold([{ tenant: 'acme', name: 'ws_click', timestamp: h.now() - 500 }]);
+      await waitFor(() => seen.results.at(-1)?.data?.live[0]?.value === 2, {
+        message: 'second change',
+      });
+      expect(seen.results.map((r) => r.data?.live[0]?.value)).toEqual([0, 1, 2]);
+      expect(seen.error).toBeUndefined();
+    } finally {
+      seen.dispose();
+      await client.dispose();
+    }
+  });
+
+  it('over SSE with the Authorization header', async () => {
+    const client = h.sse(h.keys.acme!);
+    await h.fold([
+      { tenant: 'acme', name: 'sse_click', timestamp: h.now() - 2000, dimensions: { page: '/a' } },
+    ]);
+    const seen = collect<WatchLiveSubscription>((sink) =>
+      client.subscribe(
+        operation(WatchLiveDocument, {
+          metric: { event: 'sse_click', groupBy: 'page' },
+          window: '1m',
+        }),
+        sink,
+      ),
+    );
+    try {
+      await waitFor(() => seen.results.length >= 1, { message: 'first SSE push' });
+      expect(seen.results[0]?.data?.live).toEqual([
+        expect.objectContaining({ group: '/a', value: 1 }),
+      ]);
+      expect(seen.results[0]?.extensions?.freshness).toBeDefined();
+      await h.fold([
+        { tenant: 'acme', name: 'sse_click', timestamp: h.now() - 100, dimensions: { page: '/b' } },
+      ]);
+      await waitFor(() => seen.results.at(-1)?.data?.live.length === 2, {
+        message: 'SSE push after a change',
+      });
+    } finally {
+      seen.dispose();
+      client.dispose();
+    }
+  });
+
+  it('many subscribers of one metric share one store read per tick; the ticker stops with the last', async () => {
+    let reads = 0;
+    const read = h.services.live.read.bind(h.services.live);
+    h.services.live.read = async (request) => {
+      if (request.metric.event === 'shared') reads++;
+      return read(request);
+    };
+    const clients = Array.from({ length: 20 }, () => h.ws(h.keys.acme!));
+    const subs = clients.map((client) =>
+      collect<WatchLiveSubscription>((sink) =>
+        client.subscribe(
+          operation(WatchLiveDocument, { metric: { event: 'shared' }, window: '10s' }),
+          sink,
+        ),
+      ),
+    );
+    try {
+      await waitFor(() => subs.every((s) => s.results.length >= 1), {
+        message: 'every subscriber got the start',
+      });
+      for (let i = 0; i < 3; i++) {
+        await h.fold([{ tenant: 'acme', name: 'shared', timestamp: h.now() - 200 }]);
+        await waitFor(() => subs.every((s) => s.results.at(-1)?.data?.live[0]?.value === i + 1), {
+          message: `every subscriber saw ${i + 1}`,
+        });
+      }
+      // One ticker: about one read per tick (a window with data is re-read each second), not 20.
+      expect(reads).toBeLessThan(15);
+      expect(h.api.tickers().filter((key) => key.includes('shared'))).toHaveLength(1);
+    } finally {
+      subs.forEach((s) => s.dispose());
+      await Promise.all(clients.map((c) => c.dispose()));
+      h.services.live.read = read;
+    }
+    await waitFor(() => h.api.tickers().every((key) => !key.includes('shared')), {
+      message: 'ticker stopped',
+    });
+  });
+});

@@ -1,0 +1,100 @@
+import type { GraphQLError } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { createAuthenticator, hashApiKey } from '../../src/api/auth.js';
+import { createRateLimiter } from '../../src/api/rate-limit.js';
+import { ConfigError } from '../../src/config.js';
+
+const code = (work: () => unknown) => {
+  try {
+    work();
+  } catch (error) {
+    return (error as GraphQLError).extensions?.code;
+  }
+  return 'none';
+};
+
+describe('API keys', () => {
+  const auth = createAuthenticator({
+    apiKeys: [
+      `${hashApiKey('k-acme')}:acme`,
+      `${hashApiKey('k-ro')}:acme:read`,
+      `${hashApiKey('k-globex')}:globex`,
+    ],
+    production: true,
+  });
+
+  it('maps a Bearer key to its tenant by hash', () => {
+    expect(auth.open).toBe(false);
+    expect(auth.authenticate('Bearer k-acme')).toEqual({
+      tenant: 'acme',
+      keyId: hashApiKey('k-acme'),
+      canWrite: true,
+    });
+    expect(auth.authenticate('bearer   k-globex').tenant).toBe('globex');
+    expect(auth.authenticate('Bearer k-ro')).toMatchObject({ tenant: 'acme', canWrite: false });
+  });
+
+  it('refuses missing, malformed and unknown keys as UNAUTHENTICATED', () => {
+    for (const header of [
+      undefined,
+      null,
+      '',
+      'k-acme',
+      'Basic k-acme',
+      'Bearer',
+      'Bearer k-acme extra',
+      'Bearer K-ACME',
+      `Bearer ${hashApiKey('k-acme')}`,
+    ])
+      expect(
+        code(() => auth.authenticate(header)),
+        String(header),
+      ).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses malformed settings, and production without keys', () => {
+    expect(() => createAuthenticator({ apiKeys: ['plainkey:acme'], production: false })).toThrow(
+      ConfigError,
+    );
+    expect(() =>
+      createAuthenticator({ apiKeys: [`${hashApiKey('k')}:bad tenant`], production: false }),
+    ).toThrow(/API_KEYS entry 1/);
+    expect(() => createAuthenticator({ apiKeys: [], production: true })).toThrow(ConfigError);
+  });
+
+  it('without keys outside production: everything is tenant default', () => {
+    const open = createAuthenticator({ apiKeys: [], production: false });
+    expect(open.open).toBe(true);
+    expect(open.authenticate(undefined)).toMatchObject({ tenant: 'default', canWrite: true });
+    expect(open.authenticate('Bearer whatever').tenant).toBe('default');
+  });
+});
+
+describe('rate limit', () => {
+  it('a token bucket per key: the burst, then the rate; a clock going back drains nothing', () => {
+    let now = 1000;
+    const limiter = createRateLimiter({ perSecond: 2, burst: 3, clock: () => now });
+    for (let i = 0; i < 3; i++) limiter.take('a');
+    expect(code(() => limiter.take('a'))).toBe('RATE_LIMITED');
+    limiter.take('b');
+    now += 500;
+    limiter.take('a');
+    expect(code(() => limiter.take('a'))).toBe('RATE_LIMITED');
+    now -= 60_000;
+    now += 60_500;
+    limiter.take('a');
+    try {
+      limiter.take('a');
+    } catch (error) {
+      expect((error as GraphQLError).extensions).toMatchObject({
+        limit: 'RATE_LIMIT_PER_SECOND',
+        max: 2,
+        retryAfterMs: 500,
+      });
+      expect((error as GraphQLError).extensions.http).toEqual({
+        status: 429,
+        headers: { 'Retry-After': '1' },
+      });
+    }
+  });
+});
