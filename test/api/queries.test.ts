@@ -151,6 +151,12 @@ describe('queries and mutations over HTTP', () => {
   });
 
   it('history: several metrics in one request are each answered (dedupe through the DataLoader)', async () => {
+    const query = h.services.history.query.bind(h.services.history);
+    let storeCalls = 0;
+    h.services.history.query = (q) => {
+      storeCalls++;
+      return query(q);
+    };
     const response = await h.post(
       JSON.stringify({
         query: `query Many($from: DateTime!, $to: DateTime!) {
@@ -172,6 +178,8 @@ describe('queries and mutations over HTTP', () => {
     expect(body.data.b).toEqual(body.data.a);
     expect(body.data.c![0]!.points[0]!.value).toBe(1);
     expect(Object.keys(body.extensions.historyPath).sort()).toEqual(['a', 'b', 'c']);
+    h.services.history.query = query;
+    expect(storeCalls).toBe(2); // a and b are one store call
   });
 
   it('live: the sliding window ending now, per group, with window bounds and freshness', async () => {
@@ -267,5 +275,44 @@ describe('queries and mutations over HTTP', () => {
     const tables = (await h.services.reference.lookups()).get('acme');
     expect(tables?.[0]).toMatchObject({ table: 'ads', keyDimension: 'ad_id' });
     expect(tables?.[0]?.rows.get('a1')).toEqual({ campaign_id: 'c7' });
+  });
+});
+
+describe('development mode without API keys', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ open: true, settings: { NODE_ENV: 'development' } });
+  });
+  afterAll(() => h.close());
+
+  it('serves everything as tenant `default` and says so loudly', async () => {
+    expect(h.api.open).toBe(true);
+    expect(h.api.warnings.join()).toMatch(/NO API KEYS CONFIGURED.*tenant "default"/);
+    await h.fold([{ tenant: 'default', name: 'dev_event', timestamp: h.now() - 1000 }]);
+    const { status, body } = await h.request(EventNamesDocument, {}, null);
+    expect(status).toBe(200);
+    expect(body.data?.eventNames).toEqual(['dev_event']);
+  });
+
+  it('GraphiQL at /graphql with example operations', async () => {
+    const page = await fetch(h.url, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('pulsegraph');
+    expect(html).toContain('subscription LiveCount');
+  });
+});
+
+describe('production-like mode', () => {
+  it('no GraphiQL outside development', async () => {
+    const h = await startHarness();
+    try {
+      const page = await fetch(h.url, { headers: { accept: 'text/html' } });
+      expect(await page.text()).not.toContain('subscription LiveCount');
+      expect(h.api.open).toBe(false);
+      expect(h.api.warnings).toEqual([]);
+    } finally {
+      await h.close();
+    }
   });
 });

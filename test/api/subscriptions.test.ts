@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WatchLiveDocument, type WatchLiveSubscription } from '../generated/graphql.js';
+import {
+  LiveDocument,
+  WatchLiveDocument,
+  type LiveQuery,
+  type WatchLiveSubscription,
+} from '../generated/graphql.js';
 import { waitFor } from '../support/services.js';
 import { collect, operation, startHarness, type Harness } from './harness.js';
 
@@ -110,5 +115,24 @@ describe('live subscription', () => {
     await waitFor(() => h.api.tickers().every((key) => !key.includes('shared')), {
       message: 'ticker stopped',
     });
+  });
+});
+
+describe('queries over graphql-ws', () => {
+  it('go through the same auth, context and extensions as over HTTP', async () => {
+    const h = await startHarness();
+    const client = h.ws(h.keys.globex!);
+    try {
+      await h.fold([{ tenant: 'globex', name: 'over_ws', timestamp: h.now() - 1000 }]);
+      const seen = collect<LiveQuery>((sink) =>
+        client.subscribe(operation(LiveDocument, { metric: { event: 'over_ws' } }), sink),
+      );
+      await waitFor(() => seen.completed, { message: 'query answered' });
+      expect(seen.results[0]?.data?.live[0]?.value).toBe(1);
+      expect(seen.results[0]?.extensions?.freshness).toBeDefined();
+    } finally {
+      await client.dispose();
+      await h.close();
+    }
   });
 });
