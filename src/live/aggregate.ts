@@ -1,7 +1,7 @@
 import type { AnalyticsEvent } from '../events/event.js';
 import type { BucketStats, LiveGroupDelta } from '../ports/live-windows.js';
-import { seriesOf } from './series.js';
-import { addEvent, emptyStats } from './stats.js';
+import { memoisedSeriesOf } from './series.js';
+import { addContribution, contributionOf, emptyStats } from './stats.js';
 
 export interface LiveAggregation {
   groups: LiveGroupDelta[];
@@ -25,6 +25,7 @@ export function aggregateLive(
   options: LiveAggregationOptions,
 ): LiveAggregation {
   const oldest = options.nowMs - options.horizonMs;
+  const seriesOf = memoisedSeriesOf();
   const groups = new Map<string, LiveGroupDelta>();
   let late = 0;
   for (const event of events) {
@@ -41,10 +42,11 @@ export function aggregateLive(
     const second = Math.floor(event.timestamp / 1000);
     let series = group.seconds.get(second);
     if (!series) group.seconds.set(second, (series = new Map<string, BucketStats>()));
+    const contribution = contributionOf(event);
     for (const id of seriesOf(event.dimensions)) {
       let stats = series.get(id);
       if (!stats) series.set(id, (stats = emptyStats()));
-      addEvent(stats, event);
+      addContribution(stats, contribution);
     }
   }
   return { groups: [...groups.values()], late };

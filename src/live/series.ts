@@ -25,6 +25,24 @@ export function seriesOf(dimensions: Record<string, string>): string[] {
   return pairs.length === 1 ? [TOTAL_SERIES, pairs[0]!] : [TOTAL_SERIES, ...pairs, pairs.join('&')];
 }
 
+/**
+ * seriesOf with a memory, for a batch where few dimension sets repeat many times. The lookup key
+ * is length-prefixed, so no key or value can make two different dimension sets collide.
+ */
+export function memoisedSeriesOf(): (dimensions: Record<string, string>) => string[] {
+  const memo = new Map<string, string[]>();
+  return (dimensions) => {
+    let signature = '';
+    for (const key in dimensions) {
+      const value = dimensions[key]!;
+      signature += `${key.length}:${key}${value.length}:${value}`;
+    }
+    let ids = memo.get(signature);
+    if (!ids) memo.set(signature, (ids = seriesOf(dimensions)));
+    return ids;
+  };
+}
+
 export type SeriesPlan =
   { family: 'total' } | { family: 'dimension'; key: string } | { family: 'combination' };
 

@@ -23,18 +23,30 @@ export function emptyStats(): BucketStats {
   };
 }
 
-export function addEvent(
-  stats: BucketStats,
-  event: Pick<AnalyticsEvent, 'userId' | 'value'>,
-): void {
+/** What one event adds to each series it is counted in: computed once per event, not per series. */
+export interface Contribution {
+  userId: string | null;
+  value: number | null;
+  micros: number;
+  sketchKey: number;
+}
+
+export function contributionOf(event: Pick<AnalyticsEvent, 'userId' | 'value'>): Contribution {
+  const { userId, value } = event;
+  return value === null
+    ? { userId, value, micros: 0, sketchKey: 0 }
+    : { userId, value, micros: toMicros(value), sketchKey: sketchKey(value) };
+}
+
+export function addContribution(stats: BucketStats, c: Contribution): void {
   stats.count++;
-  if (event.userId !== null) stats.users.add(event.userId);
-  if (event.value === null) return;
+  if (c.userId !== null) stats.users.add(c.userId);
+  if (c.value === null) return;
   stats.valueCount++;
-  stats.sum += toMicros(event.value);
-  if (event.value < stats.min) stats.min = event.value;
-  if (event.value > stats.max) stats.max = event.value;
-  addToSketch(stats.sketch, sketchKey(event.value));
+  stats.sum += c.micros;
+  if (c.value < stats.min) stats.min = c.value;
+  if (c.value > stats.max) stats.max = c.value;
+  addToSketch(stats.sketch, c.sketchKey);
 }
 
 export function mergeScalars(into: ScalarStats, from: ScalarStats): void {

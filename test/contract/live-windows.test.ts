@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { createMemoryLiveWindows } from '../../src/adapters/memory/live-windows.js';
 import { createRedisLiveWindows } from '../../src/adapters/redis/live-windows.js';
 import { aggregateLive } from '../../src/live/aggregate.js';
+import { waitFor } from '../support/services.js';
 import { describeLiveWindowsContract } from './live-windows.contract.js';
 
 const redisUrl = () => process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -90,6 +92,60 @@ describe('redis live windows: keys', () => {
       });
       await store.apply({ topic: 't', partition: 0, fromOffset: 0, toOffset: 0, groups });
       expect(await redis.keys(`${prefix}:*`)).toHaveLength(1);
+    } finally {
+      await deleteKeys(redis, prefix);
+      await redis.quit();
+    }
+  });
+});
+
+describe('redis live windows: users already sent', () => {
+  it('are sent again after the connection closed, as Redis may have lost them', async () => {
+    const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
+    const prefix = freshPrefix();
+    const horizonMs = 600_000;
+    try {
+      const store = createRedisLiveWindows({ redis, prefix, horizonMs });
+      const now = Date.now();
+      const batch = (offset: number) =>
+        Array.from({ length: 50 }, (_, i) => ({ ...event(now - 1000), userId: `u${i}`, offset }));
+      const apply = (offset: number) =>
+        store.apply({
+          topic: 't',
+          partition: 0,
+          fromOffset: offset,
+          toOffset: offset,
+          groups: aggregateLive(batch(offset), { nowMs: now, horizonMs }).groups,
+        });
+      const uniques = async () =>
+        (
+          await store.read({
+            tenant: 'a{b}c',
+            metric: { event: 'e}v{', aggregate: 'UNIQUES', filter: [], groupBy: null },
+            fromMs: now - 60_000,
+            toMs: now,
+            maxGroups: 1,
+          })
+        )[0]!.uniques;
+      const loseUsers = async () => {
+        const keys = await redis.keys(`${prefix}:*:u:*`);
+        expect(keys.length).toBeGreaterThan(0);
+        await redis.unlink(...keys);
+      };
+
+      await apply(0);
+      expect(await uniques()).toBe(50);
+      // Lost behind the adapter's back on a live connection: it does not know, and skips them.
+      await loseUsers();
+      await apply(1);
+      expect(await uniques()).toBe(0);
+      // A closed connection is how a restart or failover shows: it forgets what it sent.
+      const closed = once(redis, 'close');
+      redis.disconnect(true);
+      await closed;
+      await waitFor(() => redis.status === 'ready', { timeout: 5000 });
+      await apply(2);
+      expect(await uniques()).toBe(50);
     } finally {
       await deleteKeys(redis, prefix);
       await redis.quit();

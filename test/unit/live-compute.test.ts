@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Aggregate, Metric } from '../../src/events/metric.js';
 import { aggregateValue, emptyWindowStats, rankGroups } from '../../src/live/compute.js';
-import { addEvent, emptyStats } from '../../src/live/stats.js';
+import { addContribution, contributionOf, emptyStats } from '../../src/live/stats.js';
 import type { WindowStats } from '../../src/ports/live-windows.js';
 
 function windowOf(
@@ -10,7 +10,7 @@ function windowOf(
   uniques = 0,
 ): WindowStats {
   const stats = emptyStats();
-  for (const value of values) addEvent(stats, { userId: null, value });
+  for (const value of values) addContribution(stats, contributionOf({ userId: null, value }));
   const { users: _users, ...rest } = stats;
   return { ...rest, group, uniques };
 }

@@ -4,7 +4,8 @@ import type { Sketch } from '../../live/sketch.js';
 /**
  * The hash field values of the live windows (see live-apply.lua, which merges them):
  * scalars 'count valueCount sum min max' with min and max '-' while no event carried a value;
- * sketches 'key:count,key:count'. Numbers are written in JavaScript's shortest round-trip form,
+ * sketches as JSON objects of key -> count, several joined by '|' until live-apply.lua compacts
+ * them (a key may repeat across them: counts add up). Numbers are written in JavaScript's shortest round-trip form,
  * so a min or max reads back as the very same double.
  */
 export function encodeScalars(stats: ScalarStats): string {
@@ -26,14 +27,16 @@ export function decodeScalars(text: string): ScalarStats {
 
 export function encodeSketch(sketch: Sketch): string {
   const parts: string[] = [];
-  for (const [key, count] of sketch) parts.push(`${key}:${count}`);
-  return parts.join(',');
+  for (const [key, count] of sketch) parts.push(`"${key}":${count}`);
+  return `{${parts.join(',')}}`;
 }
 
 export function decodeSketchInto(into: Sketch, text: string): void {
-  for (const part of text.split(',')) {
-    const colon = part.indexOf(':');
-    const key = Number(part.slice(0, colon));
-    into.set(key, (into.get(key) ?? 0) + Number(part.slice(colon + 1)));
+  for (const fragment of text.split('|')) {
+    const counts = JSON.parse(fragment) as Record<string, number>;
+    for (const key in counts) {
+      const k = Number(key);
+      into.set(k, (into.get(k) ?? 0) + counts[key]!);
+    }
   }
 }

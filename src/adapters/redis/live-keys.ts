@@ -9,7 +9,7 @@ import { keyPart } from './keys.js';
  *   <p>:lw:{<tenant>|<event>}:off               hash  topic:partition -> last applied offset
  *   <p>:lw:{<tenant>|<event>}:s<sec>            hash  series -> 'count valueCount sum min max' (one second)
  *   <p>:lw:{<tenant>|<event>}:m<sec>            hash  the same for the minute starting at <sec>
- *   <p>:lw:{<tenant>|<event>}:s<sec>:q          hash  series -> sketch 'key:count,...'
+ *   <p>:lw:{<tenant>|<event>}:s<sec>:q          hash  series -> sketch, JSON {key: count}
  *   <p>:lw:{<tenant>|<event>}:s<sec>:u:<series> HyperLogLog of the series' userIds
  *   <p>:lw:{floors}:<topic>:<partition>         string: the partition's floor offset
  *

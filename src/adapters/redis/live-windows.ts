@@ -19,6 +19,8 @@ import type {
   LiveWindowStore,
   WindowStats,
 } from '../../ports/live-windows.js';
+import { createPfaddOrder } from './live-hll-order.js';
+import { createSentUsers } from './live-sent-users.js';
 import { decodeScalars, decodeSketchInto, encodeScalars, encodeSketch } from './live-codec.js';
 import { liveKeys, type LiveKeys } from './live-keys.js';
 
@@ -53,8 +55,9 @@ async function exec(pipeline: ChainableCommander): Promise<unknown[]> {
 
 /**
  * Live windows in Redis (key layout in live-keys.ts). apply() sends one Lua script per
- * (tenant, event) group, all of a request in one pipeline: one round trip per batch. read() takes
- * one round trip, two for UNIQUES (PFCOUNT over the union of the matched HyperLogLogs).
+ * (tenant, event) group, then the groups' PFADDs, all of a request in one pipeline: one round trip
+ * per batch. read() takes one round trip, two for UNIQUES (PFCOUNT over the union of the matched
+ * HyperLogLogs).
  */
 export function createRedisLiveWindows(options: RedisLiveWindowsOptions): LiveWindowStore {
   const { redis, horizonMs } = options;
@@ -64,6 +67,10 @@ export function createRedisLiveWindows(options: RedisLiveWindowsOptions): LiveWi
   });
   redis.defineCommand(RAISE_FLOOR, { lua: RAISE_FLOOR_LUA });
   const scripts = redis as Redis & LiveCommands;
+  // the current and the previous minute, and the last seconds
+  const sentUsers = createSentUsers({ keepSeconds: 2 * MINUTE_SECONDS, maxPerKey: 4096 });
+  const forgetSentUsers = () => sentUsers.clear();
+  redis.on('close', forgetSentUsers);
 
   return {
     horizonMs,
@@ -71,16 +78,27 @@ export function createRedisLiveWindows(options: RedisLiveWindowsOptions): LiveWi
     async apply(request: LiveApplyRequest): Promise<LiveConflict[]> {
       if (request.groups.length === 0) return [];
       const pipeline = scripts.pipeline() as ChainableCommander & LiveCommands;
+      const scriptReplies: number[] = [];
+      const order = createPfaddOrder();
+      const added: UserKey<string[]>[] = [];
       for (const group of request.groups) {
-        const { keys: scriptKeys, args } = applyCommand(keys, group, request, horizonMs);
-        pipeline[APPLY](scriptKeys.length, scriptKeys, args);
+        scriptReplies.push(pipeline.length);
+        for (const users of queueScript(pipeline, keys, group, request, horizonMs)) {
+          // idempotent, so sent whatever the script decides; in the order Redis inserts fastest
+          const ordered = order(sentUsers.unsent(users.bucketEndSec, users.key, users.members));
+          if (ordered.length === 0) continue;
+          pipeline.call('PFADD', [users.key, ...ordered]);
+          pipeline.pexpireat(users.key, users.expireAt);
+          added.push({ ...users, members: ordered });
+        }
       }
-      const replies = (await exec(pipeline)) as [status: number, stored: number][];
+      const replies = await exec(pipeline);
+      for (const users of added) sentUsers.record(users.bucketEndSec, users.key, users.members);
       const conflicts: LiveConflict[] = [];
-      replies.forEach(([status, stored], i) => {
-        if (status !== 2) return;
-        const group = request.groups[i]!;
-        conflicts.push({ tenant: group.tenant, event: group.event, storedOffset: stored });
+      request.groups.forEach((group, i) => {
+        const [status, stored] = replies[scriptReplies[i]!] as [status: number, stored: number];
+        if (status === 2)
+          conflicts.push({ tenant: group.tenant, event: group.event, storedOffset: stored });
       });
       return conflicts;
     },
@@ -140,17 +158,32 @@ export function createRedisLiveWindows(options: RedisLiveWindowsOptions): LiveWi
       return rankGroups([...groups.values()], metric, maxGroups);
     },
 
-    async close(): Promise<void> {},
+    async close(): Promise<void> {
+      redis.off('close', forgetSentUsers);
+      sentUsers.clear();
+    },
   };
 }
 
-/** The KEYS and ARGV of live-apply.lua for one group: its seconds and their minutes. */
-function applyCommand(
+/** The users of one HyperLogLog key. */
+interface UserKey<Members = Set<string>> {
+  key: string;
+  bucketEndSec: number;
+  expireAt: number;
+  members: Members;
+}
+
+/**
+ * Queues live-apply.lua for one group: its seconds and their minutes. Returns the users to add
+ * to each bucket's HyperLogLogs, which the script does not write.
+ */
+function queueScript(
+  pipeline: ChainableCommander & LiveCommands,
   keys: LiveKeys,
   delta: LiveGroupDelta,
   request: LiveApplyRequest,
   horizonMs: number,
-): { keys: string[]; args: (string | number)[] } {
+): UserKey[] {
   const group = keys.group(delta.tenant, delta.event);
   const scriptKeys = [keys.offsets(group)];
   const args: (string | number)[] = [
@@ -159,6 +192,7 @@ function applyCommand(
     request.toOffset,
     0,
   ];
+  const users: UserKey[] = [];
   const levels: ['s' | 'm', SecondBuckets, number][] = [
     ['s', delta.seconds, 1],
     ['m', rollUpMinutes(delta.seconds), MINUTE_SECONDS],
@@ -167,18 +201,27 @@ function applyCommand(
   for (const [level, buckets, length] of levels) {
     for (const [second, series] of buckets) {
       const bucket = keys.bucket(group, level, second);
+      const expireAt = bucketExpiresAt(second, length, horizonMs);
       scriptKeys.push(bucket, keys.sketch(bucket));
-      args.push(bucketExpiresAt(second, length, horizonMs), series.size);
+      args.push(expireAt, series.size);
       for (const [id, stats] of series) {
-        args.push(id, encodeScalars(stats), encodeSketch(stats.sketch), stats.users.size);
-        if (stats.users.size > 0) {
-          scriptKeys.push(keys.users(bucket, id));
-          for (const user of stats.users) args.push(user);
-        }
+        args.push(
+          id,
+          encodeScalars(stats),
+          stats.sketch.size > 0 ? encodeSketch(stats.sketch) : '',
+        );
+        if (stats.users.size > 0)
+          users.push({
+            key: keys.users(bucket, id),
+            bucketEndSec: second + length,
+            expireAt,
+            members: stats.users,
+          });
       }
       bucketCount++;
     }
   }
   args[3] = bucketCount;
-  return { keys: scriptKeys, args };
+  pipeline[APPLY](scriptKeys.length, scriptKeys, args);
+  return users;
 }
