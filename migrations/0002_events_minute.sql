@@ -23,7 +23,10 @@ CREATE TABLE IF NOT EXISTS events_minute
 )
 ENGINE = AggregatingMergeTree()
 PARTITION BY toYYYYMMDD(minute)
-ORDER BY (tenant, name, dim_key, dim_value, minute);
+ORDER BY (tenant, name, dim_key, dim_value, minute)
+-- A series reads a narrow key range per day partition: with the default 8192-row granules most
+-- of what is read belongs to other series (measured: 327 680 rows read for 43 200 wanted).
+SETTINGS index_granularity = 1024;
 
 -- Filled by every insert into events. Dimension key '' is dropped: it marks the total rows.
 CREATE MATERIALIZED VIEW IF NOT EXISTS events_minute_mv TO events_minute AS

@@ -57,10 +57,11 @@ export function normalizeFilters(filters: DimensionFilter[]): DimensionFilter[] 
 }
 
 /**
- * Chooses the cheapest data that answers exactly: the minute rollup for COUNT/SUM/AVG/MIN/MAX, the
- * hour rollup for UNIQUES and percentiles at whole-hour intervals, raw events otherwise. A rollup
- * can restrict to one dimension key only (its rows are per single key), so a filter or groupBy
- * over two keys reads raw events. Key '' never appears in rollups (it marks their total rows).
+ * Chooses the cheapest data that answers: at whole-hour intervals the hour rollup (every
+ * aggregate); at other whole-minute intervals the minute rollup for COUNT/SUM/AVG/MIN/MAX (it
+ * keeps no sketches); raw events otherwise. A rollup can restrict to one dimension key only (its
+ * rows are per single key), so a filter or groupBy over two keys reads raw events. Key '' never
+ * appears in rollups (it marks their total rows).
  */
 export function planHistoryQuery(query: HistoryQuery, rollups: RollupCapabilities): HistoryPlan {
   const { metric } = query;
@@ -82,11 +83,13 @@ export function planHistoryQuery(query: HistoryQuery, rollups: RollupCapabilitie
   if (keys.size > 1 || keys.has('')) return { ...base, path: 'raw' };
   const slice: RollupSlice = { key, values: filters[0]?.in ?? null };
 
-  if (MINUTE_AGGREGATES.has(metric.aggregate)) {
-    if (rollups.minute && range.intervalMs % MINUTE_MS === 0)
-      return { ...base, path: 'rollup_minute', slice };
-  } else if (rollups.hour && range.intervalMs % HOUR_MS === 0) {
+  if (rollups.hour && range.intervalMs % HOUR_MS === 0)
     return { ...base, path: 'rollup_hour', slice };
-  }
+  if (
+    rollups.minute &&
+    range.intervalMs % MINUTE_MS === 0 &&
+    MINUTE_AGGREGATES.has(metric.aggregate)
+  )
+    return { ...base, path: 'rollup_minute', slice };
   return { ...base, path: 'raw' };
 }

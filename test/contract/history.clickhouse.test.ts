@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClickHouseHistory } from '../../src/adapters/clickhouse/history.js';
 import { createMigrator } from '../../src/adapters/clickhouse/migrate.js';
 import type { PositionedEvent } from '../../src/events/event.js';
+import type { RollupCapabilities } from '../../src/history/plan.js';
 import { testEnv } from '../support/services.js';
 import { describeHistoryContract } from './history.contract.js';
 
@@ -13,9 +14,9 @@ describeHistoryContract('ClickHouse', async () => {
   const database = env.CLICKHOUSE_DATABASE;
   return {
     store: createClickHouseHistory({ client, database }),
-    raw: createClickHouseHistory({ client, database, rollups: false }),
+    raw: createClickHouseHistory({ client, database, rollups: { minute: false, hour: false } }),
     exact: false,
-    hourPath: 'rollup_hour',
+    rollups: { minute: true, hour: true },
     dispose: () => client.close(),
   };
 });
@@ -56,7 +57,7 @@ describe('ClickHouse history retention', () => {
         `${table}/20240229`,
       ]),
     );
-    const count = async (aggregate: 'COUNT' | 'UNIQUES', rollups: boolean) => {
+    const count = async (aggregate: 'COUNT' | 'UNIQUES', rollups: RollupCapabilities) => {
       const store = createClickHouseHistory({ client, database, rollups });
       const { series } = await store.query({
         tenant: 't',
@@ -68,9 +69,14 @@ describe('ClickHouse history retention', () => {
       });
       return series[0]!.points.map((p) => p.value);
     };
-    expect(await count('COUNT', true)).toEqual([null, null, null, 1, 1]);
-    expect(await count('COUNT', false)).toEqual([null, null, null, 1, 1]);
-    expect(await count('UNIQUES', true)).toEqual([null, null, null, 1, 1]);
+    for (const rollups of [
+      { minute: false, hour: true },
+      { minute: true, hour: false },
+      { minute: false, hour: false },
+    ]) {
+      expect(await count('COUNT', rollups)).toEqual([null, null, null, 1, 1]);
+      expect(await count('UNIQUES', rollups)).toEqual([null, null, null, 1, 1]);
+    }
     expect(await history.offsets([{ topic: 'retention', partition: 0 }])).toEqual([3]);
     expect(await history.dropBefore(day)).toEqual([]);
   });

@@ -12,6 +12,12 @@ import {
 } from '../../src/events/metric.js';
 import type { HistoryPath, HistoryQuery, HistoryStore } from '../../src/ports/history.js';
 
+/** The rollups a store keeps. */
+export interface Rollups {
+  minute: boolean;
+  hour: boolean;
+}
+
 export interface HistoryFixture {
   /** Answers from its rollups where it can. */
   store: HistoryStore;
@@ -19,8 +25,8 @@ export interface HistoryFixture {
   raw: HistoryStore;
   /** UNIQUES and percentiles exact (quantileExact's definition); else within the sketches' error. */
   exact: boolean;
-  /** The path of UNIQUES and percentiles at whole-hour intervals. */
-  hourPath: HistoryPath;
+  /** Its rollups: they decide which path each query must take. */
+  rollups: Rollups;
   dispose(): Promise<void>;
 }
 
@@ -311,6 +317,27 @@ const historyQuery = (
   maxGroups,
 });
 
+/**
+ * The path the spec asks for: whole-hour intervals from the hour rollup, other whole minutes from
+ * the minute rollup for COUNT/SUM/AVG/MIN/MAX, raw events otherwise (and for two keys or more).
+ */
+function expectedPath(
+  rollups: Rollups,
+  aggregate: Aggregate,
+  intervalMs: number,
+  keys = 1,
+): HistoryPath {
+  if (keys > 1) return 'raw';
+  if (rollups.hour && intervalMs % HOUR === 0) return 'rollup_hour';
+  if (
+    rollups.minute &&
+    intervalMs % MIN === 0 &&
+    ['COUNT', 'SUM', 'AVG', 'MIN', 'MAX'].includes(aggregate)
+  )
+    return 'rollup_minute';
+  return 'raw';
+}
+
 // ----- the suite ---------------------------------------------------------------------------
 
 export function describeHistoryContract(name: string, setup: () => Promise<HistoryFixture>): void {
@@ -338,13 +365,9 @@ export function describeHistoryContract(name: string, setup: () => Promise<Histo
         for (const aggregate of AGGREGATES) {
           const query = historyQuery(tenantA, metric('page_view', aggregate), intervalMs);
           const path = await expectTruth(fixture.store, fixture.exact, all, query, label);
-          const minuteAggregate = ['COUNT', 'SUM', 'AVG', 'MIN', 'MAX'].includes(aggregate);
-          const expectedPath: HistoryPath = minuteAggregate
-            ? 'rollup_minute'
-            : intervalMs % HOUR === 0
-              ? fixture.hourPath
-              : 'raw';
-          expect(path, `${label} ${aggregate}`).toBe(expectedPath);
+          expect(path, `${label} ${aggregate}`).toBe(
+            expectedPath(fixture.rollups, aggregate, intervalMs),
+          );
         }
       // The data has a gap and starts a day after `from`: nulls inside and around it.
       const { series } = await fixture.store.query(
@@ -370,8 +393,8 @@ export function describeHistoryContract(name: string, setup: () => Promise<Histo
             expect(viaRaw.path).toBe('raw');
             await expectTruth(fixture.raw, fixture.exact, all, query, `raw ${label}`);
             const viaRollup = await fixture.store.query(query);
+            expect(viaRollup.path).toBe(expectedPath(fixture.rollups, aggregate, intervalMs));
             if (['COUNT', 'SUM', 'AVG', 'MIN', 'MAX'].includes(aggregate)) {
-              expect(viaRollup.path).toBe('rollup_minute');
               expect(viaRollup.series, `${label} ${aggregate} ${JSON.stringify(m)}`).toEqual(
                 viaRaw.series,
               );
@@ -380,31 +403,33 @@ export function describeHistoryContract(name: string, setup: () => Promise<Histo
     });
 
     it('filters: all must hold; one key from the rollup, several keys from raw events', async () => {
-      const cases: [DimensionFilter[], HistoryPath][] = [
-        [[{ key: 'country', in: ['de'] }], 'rollup_minute'],
-        [[{ key: 'country', in: ['fr', 'jp', 'nowhere'] }], 'rollup_minute'],
+      // Each case with the number of distinct keys it filters on.
+      const cases: [DimensionFilter[], number][] = [
+        [[{ key: 'country', in: ['de'] }], 1],
+        [[{ key: 'country', in: ['fr', 'jp', 'nowhere'] }], 1],
         [
           [
             { key: 'country', in: ['us', 'de'] },
             { key: 'country', in: ['de', 'fr'] },
           ],
-          'rollup_minute',
+          1,
         ],
         [
           [
             { key: 'country', in: ['us', 'de'] },
             { key: 'plan', in: ['pro'] },
           ],
-          'raw',
+          2,
         ],
-        [[{ key: 'missing', in: ['x'] }], 'rollup_minute'],
+        [[{ key: 'missing', in: ['x'] }], 1],
       ];
-      for (const [filter, path] of cases)
-        for (const aggregate of ['COUNT', 'SUM', 'MAX', 'P90', 'UNIQUES'] as Aggregate[]) {
-          const query = historyQuery(tenantA, metric('page_view', aggregate, filter), HOUR);
-          const got = await expectTruth(fixture.store, fixture.exact, all, query);
-          if (['COUNT', 'SUM', 'MAX'].includes(aggregate)) expect(got).toBe(path);
-        }
+      for (const [filter, keys] of cases)
+        for (const aggregate of ['COUNT', 'SUM', 'MAX', 'P90', 'UNIQUES'] as Aggregate[])
+          for (const intervalMs of [5 * MIN, HOUR]) {
+            const query = historyQuery(tenantA, metric('page_view', aggregate, filter), intervalMs);
+            const path = await expectTruth(fixture.store, fixture.exact, all, query);
+            expect(path).toBe(expectedPath(fixture.rollups, aggregate, intervalMs, keys));
+          }
       // Filters that no value can pass: every bucket null, no groups.
       const none = historyQuery(
         tenantA,
@@ -451,7 +476,7 @@ export function describeHistoryContract(name: string, setup: () => Promise<Histo
         historyQuery(tenantA, metric('page_view', 'COUNT', [], 'country'), HOUR, 3),
       );
       expect(top3.series.map((s) => s.group)).toEqual(['us', 'de', 'fr']);
-      expect(top3.path).toBe('rollup_minute');
+      expect(top3.path).toBe(expectedPath(fixture.rollups, 'COUNT', HOUR));
       const mixed = await fixture.store.query(
         historyQuery(
           tenantA,

@@ -15,7 +15,7 @@ describeHistoryContract('SQLite', async () => {
     store,
     raw,
     exact: true,
-    hourPath: 'raw',
+    rollups: { minute: true, hour: false },
     dispose: async () => {
       await store.close();
       await raw.close();

@@ -26,11 +26,15 @@ const query = (
 });
 
 describe('planHistoryQuery', () => {
-  it('reads COUNT/SUM/AVG/MIN/MAX from the minute rollup at whole-minute intervals', () => {
+  it('reads COUNT/SUM/AVG/MIN/MAX from the minute rollup at whole minutes, the hour rollup at whole hours', () => {
     for (const aggregate of ['COUNT', 'SUM', 'AVG', 'MIN', 'MAX'] as Aggregate[]) {
       expect(planHistoryQuery(query(aggregate, MIN), ALL).path).toBe('rollup_minute');
       expect(planHistoryQuery(query(aggregate, 5 * MIN), ALL).path).toBe('rollup_minute');
-      expect(planHistoryQuery(query(aggregate, 24 * HOUR), ALL).path).toBe('rollup_minute');
+      expect(planHistoryQuery(query(aggregate, 90 * MIN), ALL).path).toBe('rollup_minute');
+      expect(planHistoryQuery(query(aggregate, HOUR), ALL).path).toBe('rollup_hour');
+      expect(planHistoryQuery(query(aggregate, 24 * HOUR), ALL).path).toBe('rollup_hour');
+      const minuteOnly = { minute: true, hour: false };
+      expect(planHistoryQuery(query(aggregate, HOUR), minuteOnly).path).toBe('rollup_minute');
       expect(planHistoryQuery(query(aggregate, 10_000), ALL).path).toBe('raw');
       expect(planHistoryQuery(query(aggregate, 90_000), ALL).path).toBe('raw');
     }
@@ -62,6 +66,7 @@ describe('planHistoryQuery', () => {
       slice: { key: '', values: null },
     });
     expect(planHistoryQuery(query('COUNT', MIN, [country], 'plan'), ALL).path).toBe('raw');
+    expect(planHistoryQuery(query('COUNT', HOUR, [country], 'plan'), ALL).path).toBe('raw');
     expect(
       planHistoryQuery(query('P99', HOUR, [country, { key: 'plan', in: ['pro'] }]), ALL).path,
     ).toBe('raw');

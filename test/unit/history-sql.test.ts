@@ -142,7 +142,12 @@ describe('history queries', () => {
           const plan = planHistoryQuery(
             {
               tenant: s,
-              metric: { event: s, aggregate, filter: [...filter], groupBy },
+              metric: {
+                event: s,
+                aggregate,
+                filter: filter.map((f) => ({ ...f, in: [...f.in] })),
+                groupBy,
+              },
               fromMs: 0,
               toMs: 3_600_000,
               intervalMs: 3_600_000,

@@ -53,9 +53,12 @@ function minuteFigure(aggregate: Aggregate): string {
   }
 }
 
+/** The hour rollup keeps the minute rollup's columns and adds the sketches. */
 function hourFigure(aggregate: Aggregate): string {
   if (aggregate === 'UNIQUES') return 'uniqHLL12Merge(users)';
-  const index = ROLLUP_LEVELS.indexOf(percentileLevel(aggregate)) + 1;
+  const level = PERCENTILES[aggregate];
+  if (level === undefined) return minuteFigure(aggregate);
+  const index = ROLLUP_LEVELS.indexOf(level) + 1;
   return `quantilesTDigestMerge(${ROLLUP_LEVELS.join(', ')})(value_quantiles)[${index}]`;
 }
 

@@ -1,0 +1,252 @@
+// History reads over a month of data: rollups against raw events, on the real ClickHouse.
+//   npx tsx bench/history.ts
+// Settings (environment): CLICKHOUSE_URL (http://127.0.0.1:18123), EVENTS (20 000 000),
+// DAYS (30), REPEATS (30), CHUNK (2 000 000 rows per INSERT ... SELECT), INSERT_EVENTS (500 000
+// events written through the adapter's insert, 100 000 per call, tenant "insert"), KEEP=1 to keep the
+// database bench_hist_<id> afterwards, DATABASE=<name> to reuse one kept earlier (no load).
+// The data is generated inside ClickHouse (INSERT ... SELECT FROM numbers()), so the rollups'
+// materialized views run on it as on real inserts: tenant "bench", 8 event names of which
+// page_view is half, countries (10) and plans (3) as dimensions, 100 000 users, spread evenly
+// over DAYS days. Measured: DAYS days at 1 h buckets for page_view, on each path that can answer
+// (the default choice, the minute rollup alone, raw events alone), p50/p95 over REPEATS.
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { createClient } from '@clickhouse/client';
+import { createClickHouseHistory } from '../src/adapters/clickhouse/history.js';
+import { createMigrator } from '../src/adapters/clickhouse/migrate.js';
+import type { PositionedEvent } from '../src/events/event.js';
+import type { Aggregate, Metric } from '../src/events/metric.js';
+import type { HistoryQuery, HistoryResult, HistoryStore } from '../src/ports/history.js';
+
+const URL = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:18123';
+const EVENTS = Number(process.env.EVENTS ?? 20_000_000);
+const DAYS = Number(process.env.DAYS ?? 30);
+const REPEATS = Number(process.env.REPEATS ?? 30);
+const CHUNK = Number(process.env.CHUNK ?? 2_000_000);
+const INSERT_EVENTS = Number(process.env.INSERT_EVENTS ?? 500_000);
+const INSERT_BATCH = 100_000;
+const KEEP = process.env.KEEP === '1' || !!process.env.DATABASE;
+const DATABASE = process.env.DATABASE ?? `bench_hist_${randomBytes(3).toString('hex')}`;
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+/** Whole days, so the range is exactly DAYS days of 1 h buckets. */
+const START_S = Math.floor(Date.UTC(2024, 0, 1) / 1000);
+const SPAN_S = DAYS * 86_400;
+
+const client = createClient({
+  url: URL,
+  request_timeout: 600_000,
+  // Progress headers keep the connection busy during the long INSERT ... SELECT of the load.
+  clickhouse_settings: {
+    send_progress_in_http_headers: 1,
+    http_headers_progress_interval_ms: '5000',
+  },
+});
+
+const count = async (sql: string): Promise<number> => {
+  const rows = await (
+    await client.query({ query: sql, format: 'JSONEachRow' })
+  ).json<{ n: string }>();
+  return Number(rows[0]?.n ?? 0);
+};
+
+async function load(): Promise<void> {
+  const started = performance.now();
+  for (let offset = 0; offset < EVENTS; offset += CHUNK) {
+    const rows = Math.min(CHUNK, EVENTS - offset);
+    // Every value is deterministic in `number`: the same EVENTS give the same data.
+    await client.command({
+      query: `INSERT INTO \`${DATABASE}\`.events
+        SELECT
+          'bench' AS tenant,
+          arrayElement(['page_view', 'page_view', 'page_view', 'page_view', 'click', 'purchase', 'signup', 'search'], intHash32(number) % 8 + 1) AS name,
+          toString(number) AS id,
+          toDateTime(${START_S} + intDiv(number * ${SPAN_S}, ${EVENTS}), 'UTC') AS ts,
+          toUInt64(${START_S} + intDiv(number * ${SPAN_S}, ${EVENTS})) * 1000 AS ts_ms,
+          if(intHash32(number + 1) % 10 = 0, NULL, concat('u', toString(intHash32(number + 2) % 100000))) AS user_id,
+          if(intHash32(number + 3) % 7 = 0, NULL, (intHash32(number + 4) % 100000) / 1000) AS value,
+          ['country', 'plan'] AS dim_keys,
+          [concat('c', toString(intHash32(number + 5) % 10)), arrayElement(['free', 'pro', 'team'], intHash32(number + 6) % 3 + 1)] AS dim_values,
+          'events' AS topic,
+          toUInt32(number % 8) AS partition,
+          intDiv(number, 8) AS offset
+        FROM numbers(${offset}, ${rows})`,
+    });
+    const done = offset + rows;
+    const seconds = (performance.now() - started) / 1000;
+    console.log(
+      `  loaded ${done.toLocaleString('en')} events, ${Math.round(done / seconds).toLocaleString('en')} rows/s`,
+    );
+  }
+}
+
+/** The adapter's own insert path: JSONEachRow from Node, every view attached. */
+async function measureInserts(store: HistoryStore): Promise<void> {
+  const batches: PositionedEvent[][] = [];
+  for (let offset = 0; offset < INSERT_EVENTS; offset += INSERT_BATCH)
+    batches.push(
+      Array.from({ length: Math.min(INSERT_BATCH, INSERT_EVENTS - offset) }, (_, i) => {
+        const n = offset + i;
+        return {
+          id: `i${n}`,
+          tenant: 'insert',
+          name: ['page_view', 'click', 'purchase'][n % 3]!,
+          timestamp: START_S * 1000 + Math.floor((n / INSERT_EVENTS) * DAY_MS),
+          userId: n % 10 === 0 ? null : `u${(n * 7919) % 100_000}`,
+          value: n % 7 === 0 ? null : ((n * 31) % 100_000) / 1000,
+          dimensions: {
+            country: `c${n % 10}`,
+            plan: ['free', 'pro', 'team'][n % 3]!,
+            device: `d${n % 4}`,
+          },
+          topic: 'events',
+          partition: n % 8,
+          offset: Math.floor(n / 8),
+        };
+      }),
+    );
+  const started = performance.now();
+  for (const batch of batches) await store.insert(batch);
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `insert(): ${INSERT_EVENTS.toLocaleString('en')} events with 3 dimensions, ${INSERT_BATCH.toLocaleString('en')} per call: ` +
+      `${Math.round(INSERT_EVENTS / seconds).toLocaleString('en')} events/s (events + 4 views)\n`,
+  );
+}
+
+const percentile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+
+async function time(
+  store: HistoryStore,
+  query: HistoryQuery,
+): Promise<{ p50: number; p95: number; result: HistoryResult }> {
+  let result = await store.query(query);
+  await store.query(query);
+  const samples: number[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    const t0 = performance.now();
+    result = await store.query(query);
+    samples.push(performance.now() - t0);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: percentile(samples, 0.5), p95: percentile(samples, 0.95), result };
+}
+
+const values = (r: HistoryResult) =>
+  JSON.stringify(r.series.map((s) => [s.group, s.points.map((p) => p.value)]));
+
+async function main(): Promise<void> {
+  console.log(
+    `ClickHouse ${await (await client.query({ query: 'SELECT version() AS v', format: 'JSONEachRow' })).json<{ v: string }>().then((r) => r[0]!.v)} at ${URL}, database ${DATABASE}`,
+  );
+  await createMigrator({ client, database: DATABASE }).apply();
+  const present = await count(`SELECT count() AS n FROM \`${DATABASE}\`.events`);
+  if (present === 0) {
+    console.log(
+      `loading ${EVENTS.toLocaleString('en')} events over ${DAYS} days in chunks of ${CHUNK.toLocaleString('en')}`,
+    );
+    await load();
+  } else console.log(`reusing ${present.toLocaleString('en')} events already in ${DATABASE}`);
+  const parts = await (
+    await client.query({
+      query: `SELECT table, count() AS parts, sum(rows) AS rows FROM system.parts WHERE database = '${DATABASE}' AND active GROUP BY table ORDER BY table`,
+      format: 'JSONEachRow',
+    })
+  ).json<{ table: string; parts: string; rows: string }>();
+  for (const p of parts)
+    console.log(`  ${p.table}: ${Number(p.rows).toLocaleString('en')} rows in ${p.parts} parts`);
+  const pageViews = await count(
+    `SELECT count() AS n FROM \`${DATABASE}\`.events WHERE tenant = 'bench' AND name = 'page_view'`,
+  );
+  console.log(`  page_view: ${pageViews.toLocaleString('en')} events\n`);
+
+  const stores: [string, HistoryStore][] = [
+    ['default', createClickHouseHistory({ client, database: DATABASE })],
+    [
+      'minute only',
+      createClickHouseHistory({
+        client,
+        database: DATABASE,
+        rollups: { minute: true, hour: false },
+      }),
+    ],
+    [
+      'raw only',
+      createClickHouseHistory({
+        client,
+        database: DATABASE,
+        rollups: { minute: false, hour: false },
+      }),
+    ],
+  ];
+  if (
+    INSERT_EVENTS > 0 &&
+    (await count(`SELECT count() AS n FROM \`${DATABASE}\`.events WHERE tenant = 'insert'`)) === 0
+  )
+    await measureInserts(stores[0]![1]);
+  const cases: [string, Aggregate, Partial<Metric>][] = [
+    ['COUNT', 'COUNT', {}],
+    ['SUM', 'SUM', {}],
+    ['COUNT by country, top 5', 'COUNT', { groupBy: 'country' }],
+    ['UNIQUES', 'UNIQUES', {}],
+    ['P95', 'P95', {}],
+  ];
+  const rows: string[][] = [];
+  for (const [label, aggregate, extra] of cases) {
+    const query: HistoryQuery = {
+      tenant: 'bench',
+      metric: { event: 'page_view', aggregate, filter: [], groupBy: null, ...extra },
+      fromMs: START_S * 1000,
+      toMs: START_S * 1000 + DAYS * DAY_MS,
+      intervalMs: HOUR_MS,
+      maxGroups: 5,
+    };
+    const timings: { p50: number; p95: number; result: HistoryResult }[] = [];
+    for (const [, store] of stores) {
+      const timing = await time(store, query);
+      if (!timings.some((t) => t.result.path === timing.result.path)) timings.push(timing);
+    }
+    const raw = timings.find((t) => t.result.path === 'raw')!;
+    for (const t of timings)
+      rows.push([
+        label,
+        t.result.path,
+        t.p50.toFixed(1),
+        t.p95.toFixed(1),
+        `${(raw.p50 / t.p50).toFixed(1)}x`,
+        `${(raw.p95 / t.p95).toFixed(1)}x`,
+        t === raw
+          ? ''
+          : ['COUNT', 'SUM'].includes(aggregate)
+            ? values(t.result) === values(raw.result)
+              ? 'equal'
+              : 'DIFFER'
+            : 'sketch',
+      ]);
+  }
+  const header = [
+    `${DAYS} d at 1 h, page_view`,
+    'path',
+    'p50 ms',
+    'p95 ms',
+    'raw/this p50',
+    'raw/this p95',
+    'same numbers as raw',
+  ];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of rows) console.log(line(r));
+  console.log(`\n${REPEATS} timed repeats each after 2 warm-ups, client-side wall time over HTTP.`);
+}
+
+try {
+  await main();
+} finally {
+  if (!KEEP) await client.command({ query: `DROP DATABASE IF EXISTS \`${DATABASE}\`` });
+  else console.log(`kept database ${DATABASE} (DATABASE=${DATABASE} to reuse it)`);
+  await client.close();
+}
