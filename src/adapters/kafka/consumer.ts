@@ -90,10 +90,13 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): EventLogCons
         return offset === undefined ? [] : [{ ...tp, offset }];
       });
       if (seeks.length === 0) return;
-      const ends = await endOffsets(seeks);
+      const ends = await endOffsets(seeks).catch((error: unknown) => {
+        logger.warn({ err: error, groupId }, 'kafka: no end offsets, seeking unclamped');
+        return new Map<string, number>();
+      });
       if (state !== 'running' || generation !== joined) return;
       for (const seek of seeks) {
-        const end = ends.get(partitionKey(seek)) ?? 0;
+        const end = ends.get(partitionKey(seek)) ?? Infinity;
         if (seek.offset > end)
           logger.warn(
             { groupId, ...seek, end },
@@ -117,7 +120,7 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): EventLogCons
     return ends;
   };
 
-  const finish = async (failure: unknown, notify: boolean) => {
+  const finish = async (reason: unknown, notify: boolean) => {
     state = 'stopping';
     try {
       consumer.pause(topics.map((topic) => ({ topic })));
@@ -136,9 +139,9 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): EventLogCons
     await consumer
       .disconnect()
       .catch((error: unknown) => logger.error({ err: error, groupId }, 'kafka: disconnect failed'));
-    if (notify) handlers.onCrash?.(failure);
+    if (notify) handlers.onCrash?.(reason);
   };
-  const halt = (failure?: unknown, notify = false) => (shutdown ??= finish(failure, notify));
+  const halt = (reason?: unknown, notify = false) => (shutdown ??= finish(reason, notify));
 
   function fail(error: unknown) {
     failure ??= error;
