@@ -49,7 +49,7 @@ export interface Api {
   tickers(): string[];
   /** True when no API keys are configured: every request is tenant `default`. */
   open: boolean;
-  /** For the caller to log loudly at start (the open mode); createApi does not log them itself. */
+  /** Loud start-up notices (the open mode), already logged at warn through `options.logger`. */
   warnings: string[];
   /** Closes sockets and subscriptions, stops the tickers, and the server `listen` made. */
   close(): Promise<void>;
@@ -129,6 +129,7 @@ export async function createApi(services: ApiServices, options: ApiOptions = {})
         `NO API KEYS CONFIGURED: every request is served WITHOUT AUTHENTICATION as tenant "default" (${config.server.NODE_ENV} mode). Set API_KEYS=<sha256 hex>:<tenant>,... before exposing this server.`,
       ]
     : [];
+  for (const warning of warnings) logger.warn(warning);
 
   const attachWebSocket = (server: Server) => {
     sockets.push(

@@ -54,6 +54,8 @@ export interface Harness {
   wsUrl: string;
   api: Api;
   services: ApiServices;
+  /** What the API logged at warn or error. */
+  logged: string[];
   /** The embedded log the ingestor writes to (topic `events`). */
   log: EventLog;
   /** The plain API key of each tenant (and `<tenant>:read` for read-only ones). */
@@ -127,13 +129,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       },
     },
   };
-  // API_TEST_LOG=1 prints what the API logs (masked errors' originals among them).
-  const line = (level: string) => (object: unknown, message?: string) =>
-    console.log(`[api ${level}]`, message ?? '', object);
-  const logger =
-    process.env.API_TEST_LOG === '1'
-      ? { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') }
-      : undefined;
+  // What the API logs at warn and above is kept in `warnings`; API_TEST_LOG=1 prints every line
+  // (masked errors' originals among them).
+  const warnings: string[] = [];
+  const line = (level: string) => (object: unknown, message?: string) => {
+    if (level === 'warn' || level === 'error') warnings.push(message ?? String(object));
+    if (process.env.API_TEST_LOG === '1') console.log(`[api ${level}]`, message ?? '', object);
+  };
+  const logger = {
+    debug: line('debug'),
+    info: line('info'),
+    warn: line('warn'),
+    error: line('error'),
+  };
   const api = await createApi(services, {
     clock: now,
     seriesSettleMs: options.seriesSettleMs ?? 500,
@@ -148,6 +156,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     api,
     services,
     log,
+    logged: warnings,
     keys,
     now,
     freshness: freshnessState,

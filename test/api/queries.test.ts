@@ -288,6 +288,7 @@ describe('development mode without API keys', () => {
   it('serves everything as tenant `default` and says so loudly', async () => {
     expect(h.api.open).toBe(true);
     expect(h.api.warnings.join()).toMatch(/NO API KEYS CONFIGURED.*tenant "default"/);
+    expect(h.logged).toEqual(expect.arrayContaining(h.api.warnings));
     await h.fold([{ tenant: 'default', name: 'dev_event', timestamp: h.now() - 1000 }]);
     const { status, body } = await h.request(EventNamesDocument, {}, null);
     expect(status).toBe(200);
