@@ -169,8 +169,9 @@ export function createSeriesFeed(deps: {
           const settled = Math.min(openStart, alignDown(foldedThrough - deps.settleMs, intervalMs));
           const previous = settledEnd;
           const end = previous === undefined ? settled : Math.max(previous, settled);
+          // Until the fold has been heard of, nothing is settled (and -Infinity is no range to read).
           const finals =
-            previous !== undefined && end > previous
+            previous !== undefined && Number.isFinite(previous) && end > previous
               ? {
                   from: previous,
                   series: await readHistory(tenant, metric, previous, end, intervalMs),

@@ -156,4 +156,74 @@ describe('series feed', () => {
     ]);
     await iterator.return?.();
   });
+
+  it('a bucket reaching past the live horizon is read from history while open', async () => {
+    const w = world();
+    const DAY = 86_400_000;
+    let liveReads = 0;
+    const read = w.live.read.bind(w.live);
+    w.live.read = async (r) => {
+      liveReads++;
+      return read(r);
+    };
+    const fanOut = createFanOut({
+      onError: (error) => {
+        throw error;
+      },
+    });
+    const feed = createSeriesFeed({
+      history: w.history,
+      live: w.live,
+      freshness: w.freshness,
+      fanOut,
+      clock: () => w.state.now,
+      maxGroups: 10,
+      settleMs: 1000,
+      tickMs: 2,
+    });
+    const day = Math.floor(T0 / DAY) * DAY;
+    const iterator = feed.subscribe({ tenant: 't', metric, sinceMs: day - DAY, intervalMs: DAY });
+    const updates = [await next(iterator), await next(iterator)];
+    await iterator.return?.();
+    expect(updates.map((u) => [u.point.time, u.final])).toEqual([
+      [day - DAY, true],
+      [day, false],
+    ]);
+    expect(updates[1]!.point.value).toBe(
+      w.events.filter((t) => t >= day && t < w.state.foldedThrough).length,
+    );
+    expect(liveReads).toBe(0);
+  });
+
+  it('nothing is final while the fold is unknown; the first known position settles what it covers', async () => {
+    const w = world();
+    const unknown = { foldedThrough: null as number | null };
+    const freshness = {
+      current: async () => ({ foldedThrough: unknown.foldedThrough, lagMs: null, behind: 5 }),
+    };
+    const fanOut = createFanOut({
+      onError: (error) => {
+        throw error;
+      },
+    });
+    const feed = createSeriesFeed({
+      history: w.history,
+      live: w.live,
+      freshness,
+      fanOut,
+      clock: () => w.state.now,
+      maxGroups: 10,
+      settleMs: 1000,
+      tickMs: 2,
+    });
+    const iterator = feed.subscribe({ tenant: 't', metric, sinceMs: T0, intervalMs: MIN });
+    const first = await next(iterator);
+    expect(first.final).toBe(false);
+    unknown.foldedThrough = w.state.now;
+    const updates = [first];
+    while (!updates.some((u) => u.final && u.point.time === T0 + 2 * MIN))
+      updates.push(await next(iterator));
+    await iterator.return?.();
+    expect(updates.filter((u) => u.final).map((u) => u.point.time - T0)).toEqual([0, MIN, 2 * MIN]);
+  });
 });
