@@ -90,51 +90,76 @@ describe('fold under SIGKILL', () => {
         chunks.push({ tenant, events: events.slice(i, i + 20) });
     const shuffle = random(11);
     chunks.sort(() => shuffle() - 0.5);
-    const producing = (async () => {
-      for (let i = 0; i < chunks.length; i += 250) {
-        const messages = chunks.slice(i, i + 250).flatMap(({ tenant, events }, j) =>
+    // The stream arrives in slices, one while each consumer runs, so every kill lands mid-stream.
+    const slices = Array.from({ length: KILLS + 1 }, (_, k) =>
+      chunks.slice(
+        Math.floor((k * chunks.length) / (KILLS + 1)),
+        Math.floor(((k + 1) * chunks.length) / (KILLS + 1)),
+      ),
+    );
+    let produced = 0;
+    const produce = async (slice: typeof chunks) => {
+      for (let i = 0; i < slice.length; i += 50) {
+        const messages = slice.slice(i, i + 50).flatMap(({ tenant, events }, j) =>
           // Every third chunk as one message per event, the others as one JSON array.
           (i + j) % 3 === 0
             ? events.map((e) => ({ key: e.userId, value: JSON.stringify(e), headers: { tenant } }))
             : [{ key: events[0]!.userId, value: JSON.stringify(events), headers: { tenant } }],
         );
         await producer.send({ topic, messages, compression: CompressionTypes.None });
-        await sleep(40);
+        produced += messages.length;
+        await sleep(100);
       }
-    })();
+    };
 
-    const pick = random(3);
-    for (let kill = 0; kill < KILLS; kill++) {
-      const child = await startConsumer(env);
-      await sleep(300 + pick() * 2500);
-      child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
-    await producing;
-    await producer.disconnect();
-
-    const final = await startConsumer(env);
-    const redis = new Redis(services.REDIS_URL);
     const clickhouse = createClient({
       url: services.CLICKHOUSE_URL,
       database: services.CLICKHOUSE_DATABASE,
     });
+    const historyCount = async () => {
+      const result = await clickhouse.query({
+        query: 'SELECT count() AS n FROM events',
+        format: 'JSONEachRow',
+      });
+      return Number(((await result.json()) as { n: string }[])[0]!.n);
+    };
+    const expectedTotal = [...truth.entries()]
+      .filter(([k]) => k.endsWith('|'))
+      .reduce((n, [, t]) => n + t.count, 0);
+
+    const pick = random(3);
+    let killedMidStream = 0;
+    for (let kill = 0; kill < KILLS; kill++) {
+      const before = await historyCount();
+      const child = await startConsumer(env);
+      const producing = produce(slices[kill]!);
+      // Kill only once this consumer is folding: after it wrote something, at a random moment.
+      await waitFor(async () => (await historyCount()) > before, {
+        timeout: 120_000,
+        interval: 50,
+      });
+      await sleep(pick() * 1500);
+      const producedAtKill = produced;
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      if ((await historyCount()) < producedAtKill) killedMidStream++;
+      await producing;
+    }
+    expect(
+      killedMidStream,
+      'kills while the consumer was behind the stream',
+    ).toBeGreaterThanOrEqual(KILLS / 2);
+
+    const final = await startConsumer(env);
+    await produce(slices[KILLS]!);
+    await producer.disconnect();
+    const redis = new Redis(services.REDIS_URL);
     try {
       const live = createRedisLiveWindows({ redis, prefix, horizonMs: 3_900_000 });
       const history = createClickHouseHistory({
         client: clickhouse,
         database: services.CLICKHOUSE_DATABASE,
       });
-      const expectedTotal = [...truth.entries()]
-        .filter(([k]) => k.endsWith('|'))
-        .reduce((n, [, t]) => n + t.count, 0);
-      const historyCount = async () => {
-        const result = await clickhouse.query({
-          query: 'SELECT count() AS n FROM events',
-          format: 'JSONEachRow',
-        });
-        return Number(((await result.json()) as { n: string }[])[0]!.n);
-      };
       await waitFor(async () => (await historyCount()) >= expectedTotal, {
         timeout: 240_000,
         interval: 500,
