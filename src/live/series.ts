@@ -55,6 +55,19 @@ export function planSeries(metric: Pick<Metric, 'filter' | 'groupBy'>): SeriesPl
   return { family: 'combination' };
 }
 
+/**
+ * The ids of the series a metric reads, when they can be listed without looking at the data (the
+ * total, or a dimension with a filter on its values); null when only the stored ids can tell.
+ */
+export function knownSeries(metric: Pick<Metric, 'filter' | 'groupBy'>): string[] | null {
+  const plan = planSeries(metric);
+  if (plan.family === 'total') return [TOTAL_SERIES];
+  if (plan.family === 'combination' || metric.filter.length === 0) return null;
+  const [first, ...rest] = metric.filter;
+  const values = first!.in.filter((value) => rest.every((f) => f.in.includes(value)));
+  return [...new Set(values)].map((value) => pair(plan.key, value));
+}
+
 /** The group a series feeds: a dimension value, null without groupBy, undefined when it does not match. */
 export type SeriesMatcher = (seriesId: string) => string | null | undefined;
 

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Metric } from '../../src/events/metric.js';
-import { planSeries, seriesMatcher, seriesOf, TOTAL_SERIES } from '../../src/live/series.js';
+import {
+  knownSeries,
+  planSeries,
+  seriesMatcher,
+  seriesOf,
+  TOTAL_SERIES,
+} from '../../src/live/series.js';
 import { pick, seededRandom } from './live-random.js';
 
 const metric = (filter: Metric['filter'], groupBy: string | null = null): Metric => ({
@@ -68,6 +74,29 @@ describe('planSeries', () => {
         ]),
       ),
     ).toEqual({ family: 'combination' });
+  });
+});
+
+describe('knownSeries', () => {
+  it('names the total, and a filtered dimension by its allowed values', () => {
+    expect(knownSeries(metric([]))).toEqual(['']);
+    expect(knownSeries(metric([{ key: 'k&', in: ['a', 'b=', 'a'] }], 'k&'))).toEqual([
+      'k%26=a',
+      'k%26=b%3D',
+    ]);
+    expect(
+      knownSeries(
+        metric([
+          { key: 'k', in: ['a', 'b'] },
+          { key: 'k', in: ['b', 'c'] },
+        ]),
+      ),
+    ).toEqual(['k=b']);
+  });
+
+  it('cannot name the series of a groupBy alone or of a combination', () => {
+    expect(knownSeries(metric([], 'k'))).toBeNull();
+    expect(knownSeries(metric([{ key: 'a', in: ['1'] }], 'b'))).toBeNull();
   });
 });
 

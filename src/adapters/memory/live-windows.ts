@@ -2,7 +2,7 @@ import { PERCENTILES } from '../../events/metric.js';
 import { bucketExpiresAt, minuteOf, windowBuckets, MINUTE_SECONDS } from '../../live/buckets.js';
 import { emptyWindowStats, rankGroups } from '../../live/compute.js';
 import { createHll, hllAdd, hllCount, hllMerge, type Hll } from '../../live/hll.js';
-import { seriesMatcher } from '../../live/series.js';
+import { knownSeries, seriesMatcher } from '../../live/series.js';
 import { mergeSketch, type Sketch } from '../../live/sketch.js';
 import { mergeScalars, type ScalarStats } from '../../live/stats.js';
 import { partitionKey, type TopicPartition } from '../../ports/event-log.js';
@@ -142,19 +142,23 @@ export function createMemoryLiveWindows(options: MemoryLiveWindowsOptions): Live
         ...seconds.map(live(group.seconds, 1)),
         ...minutes.map(live(group.minutes, MINUTE_SECONDS)),
       ];
+      const known = knownSeries(metric);
       for (const bucket of buckets) {
         if (!bucket) continue;
-        for (const [series, stored] of bucket) {
-          const name = match(series);
+        const entries = known
+          ? known.map((id): [string, StoredStats | undefined] => [id, bucket.get(id)])
+          : bucket;
+        for (const [series, stored] of entries) {
+          const name = stored ? match(series) : undefined;
           if (name === undefined) continue;
           let stats = found.get(name);
           if (!stats) found.set(name, (stats = emptyWindowStats(name)));
-          mergeScalars(stats, stored);
-          if (wantsSketch) mergeSketch(stats.sketch, stored.sketch);
+          mergeScalars(stats, stored!);
+          if (wantsSketch) mergeSketch(stats.sketch, stored!.sketch);
           if (wantsUsers) {
             let union = users.get(name);
             if (!union) users.set(name, (union = createHll()));
-            hllMerge(union, stored.users);
+            hllMerge(union, stored!.users);
           }
         }
       }

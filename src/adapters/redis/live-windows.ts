@@ -9,7 +9,7 @@ import {
   type SecondBuckets,
 } from '../../live/buckets.js';
 import { emptyWindowStats, rankGroups } from '../../live/compute.js';
-import { seriesMatcher } from '../../live/series.js';
+import { knownSeries, seriesMatcher } from '../../live/series.js';
 import { mergeScalars } from '../../live/stats.js';
 import { partitionKey, type TopicPartition } from '../../ports/event-log.js';
 import type {
@@ -122,38 +122,62 @@ export function createRedisLiveWindows(options: RedisLiveWindowsOptions): LiveWi
       ];
       const wantsSketch = PERCENTILES[metric.aggregate] !== undefined;
       const wantsUsers = metric.aggregate === 'UNIQUES';
+      const known = knownSeries(metric);
 
-      const pipeline = redis.pipeline();
-      for (const bucket of buckets) pipeline.hgetall(bucket);
-      if (wantsSketch) for (const bucket of buckets) pipeline.hgetall(keys.sketch(bucket));
-      const replies = (await exec(pipeline)) as Record<string, string>[];
+      // First the stats of the series read (all of a bucket's when they cannot be named) and the
+      // sketches of named series; then the sketches of the others and the uniques, when asked.
+      const first = redis.pipeline();
+      for (const bucket of buckets) {
+        if (!known) first.hgetall(bucket);
+        else first.hmget(bucket, ...known);
+        if (known && wantsSketch) first.hmget(keys.sketch(bucket), ...known);
+      }
+      const replies = await exec(first);
+      const perBucket = known && wantsSketch ? 2 : 1;
 
       const match = seriesMatcher(metric);
       const groups = new Map<string | null, WindowStats>();
-      const userKeys = new Map<string | null, string[]>();
-      buckets.forEach((bucket, i) => {
-        const sketches = wantsSketch ? replies[buckets.length + i]! : {};
-        for (const [series, scalars] of Object.entries(replies[i]!)) {
-          const name = match(series);
-          if (name === undefined) continue;
+      const userKeys = new Map<WindowStats, string[]>();
+      const sketchesToRead: { bucket: string; series: string[]; into: WindowStats[] }[] = [];
+      buckets.forEach((bucket, b) => {
+        const reply = replies[b * perBucket];
+        const entries = known
+          ? known.map((id, j): [string, string | null] => [id, (reply as (string | null)[])[j]!])
+          : Object.entries(reply as Record<string, string>);
+        const sketches =
+          known && wantsSketch ? (replies[b * perBucket + 1] as (string | null)[]) : null;
+        const toRead = { bucket, series: [] as string[], into: [] as WindowStats[] };
+        entries.forEach(([series, scalars], j) => {
+          const name = scalars === null ? undefined : match(series);
+          if (name === undefined) return;
           let stats = groups.get(name);
           if (!stats) groups.set(name, (stats = emptyWindowStats(name)));
-          mergeScalars(stats, decodeScalars(scalars));
-          const sketch = sketches[series];
-          if (sketch) decodeSketchInto(stats.sketch, sketch);
-          if (wantsUsers) {
-            const list = userKeys.get(name) ?? [];
-            list.push(keys.users(bucket, series));
-            userKeys.set(name, list);
-          }
-        }
+          mergeScalars(stats, decodeScalars(scalars!));
+          if (wantsUsers)
+            userKeys.set(stats, [...(userKeys.get(stats) ?? []), keys.users(bucket, series)]);
+          if (!wantsSketch) return;
+          if (!sketches) {
+            toRead.series.push(series);
+            toRead.into.push(stats);
+          } else if (sketches[j]) decodeSketchInto(stats.sketch, sketches[j]);
+        });
+        if (toRead.series.length > 0) sketchesToRead.push(toRead);
       });
 
-      if (wantsUsers && userKeys.size > 0) {
-        const counting = redis.pipeline();
-        for (const list of userKeys.values()) counting.pfcount(list);
-        const counts = (await exec(counting)) as number[];
-        [...userKeys.keys()].forEach((name, i) => (groups.get(name)!.uniques = counts[i]!));
+      if (sketchesToRead.length > 0 || userKeys.size > 0) {
+        const second = redis.pipeline();
+        for (const { bucket, series } of sketchesToRead)
+          second.hmget(keys.sketch(bucket), ...series);
+        for (const list of userKeys.values()) second.pfcount(list);
+        const more = await exec(second);
+        sketchesToRead.forEach(({ into }, i) =>
+          (more[i] as (string | null)[]).forEach(
+            (text, j) => text && decodeSketchInto(into[j]!.sketch, text),
+          ),
+        );
+        [...userKeys.keys()].forEach(
+          (stats, i) => (stats.uniques = more[sketchesToRead.length + i] as number),
+        );
       }
       return rankGroups([...groups.values()], metric, maxGroups);
     },
