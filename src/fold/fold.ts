@@ -180,8 +180,9 @@ export function createFold(options: FoldOptions): Fold {
       }
     });
     const [groups] = await Promise.all([live, history]);
-    known.live = last.offset;
-    known.history = last.offset;
+    // Never lower: while one sink catches up, the other may already hold records past this batch.
+    known.live = Math.max(known.live, last.offset);
+    known.history = Math.max(known.history, last.offset);
 
     await retrying(batch, 'progress', async () => {
       await options.live.setFloor(batch, last.offset);
