@@ -92,6 +92,41 @@ async function usedMemory(redis: Redis): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
 }
 
+/** MEMORY USAGE summed by kind of key (second or minute bucket: stats, sketch, HyperLogLog). */
+async function memoryByKind(redis: Redis, group: string) {
+  const kinds: Record<string, { keys: number; bytes: number }> = {};
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${group}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length === 0) continue;
+    const pipeline = redis.pipeline();
+    for (const key of keys) pipeline.memory('USAGE', key);
+    const sizes = (await pipeline.exec())!.map(([, size]) => Number(size));
+    keys.forEach((key, i) => {
+      const rest = key.slice(group.length + 1);
+      const level = rest.startsWith('m') ? 'minute' : rest.startsWith('s') ? 'second' : 'other';
+      const kind = rest.includes(':u:')
+        ? 'HyperLogLog'
+        : rest.endsWith(':q')
+          ? 'sketch hash'
+          : 'stats hash';
+      const entry = (kinds[level === 'other' ? rest : `${level} ${kind}`] ??= {
+        keys: 0,
+        bytes: 0,
+      });
+      entry.keys++;
+      entry.bytes += sizes[i]!;
+    });
+  } while (cursor !== '0');
+  return Object.fromEntries(
+    Object.entries(kinds).map(([kind, { keys, bytes }]) => [
+      kind,
+      { keys, 'KiB total': Math.round(bytes / 1024), 'bytes/key': Math.round(bytes / keys) },
+    ]),
+  );
+}
+
 async function main() {
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   const prefix = `bench.lw.${randomBytes(4).toString('hex')}`;
@@ -183,6 +218,8 @@ async function main() {
           ]),
       ),
     );
+    console.log('\nRedis memory by kind of key, after the apply phase:');
+    console.table(await memoryByKind(redis, `${prefix}:lw:{bench|page_view}`));
     const eventSeconds = (WARMUP + BATCHES) * 2;
     console.log(
       `\nRedis memory: ${((memoryAfter - memoryBefore) / 1024 / eventSeconds).toFixed(0)} KiB per second of event time ` +

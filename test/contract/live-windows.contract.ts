@@ -375,6 +375,52 @@ export function describeLiveWindowsContract(name: string, makeStore: MakeStore):
       expect(await sum()).toBe(135);
     });
 
+    it('folds a bucket with thousands of series, twice', async () => {
+      const second = Math.floor((nowMs - 20_000) / 1000) * 1000;
+      const wide = (offset: number) =>
+        Array.from({ length: 2500 }, (_, i): PositionedEvent => ({
+          ...events[0]!,
+          tenant: 'wide',
+          name: EVENTS[0]!,
+          timestamp: second + (i % 1000),
+          userId: `u${i}`,
+          value: i,
+          dimensions: { item: `i${i}`, plan: PLANS[i % 3]! },
+          partition: 9,
+          offset,
+        }));
+      for (const offset of [0, 1])
+        await store.apply({
+          topic: TOPIC,
+          partition: 9,
+          fromOffset: offset,
+          toOffset: offset,
+          groups: aggregateLive(wide(offset), { nowMs, horizonMs: HORIZON_MS }).groups,
+        });
+      const read = (m: Metric) =>
+        store.read({
+          tenant: 'wide',
+          metric: m,
+          fromMs: second,
+          toMs: second + 1000,
+          maxGroups: 5000,
+        });
+      const byItem = await read(metric('COUNT', { groupBy: 'item' }));
+      expect(byItem).toHaveLength(2500);
+      expect(byItem.every((s) => s.count === 2)).toBe(true);
+      const [pro] = await read(
+        metric('MAX', {
+          filter: [
+            { key: 'plan', in: ['pro'] },
+            { key: 'item', in: ['i2497'] },
+          ],
+        }),
+      );
+      expect(aggregateValue(pro!, 'MAX')).toBe(2497);
+      const [all] = await read(metric('UNIQUES'));
+      expectAgrees(all!.uniques, 2500, 'UNIQUES', 'wide');
+    });
+
     it('keeps monotonic floors per partition, -1 where none', async () => {
       const a = { topic: 'floors.a', partition: 0 };
       const b = { topic: 'floors.a', partition: 1 };
