@@ -110,6 +110,7 @@ async function createEmbeddedEngines(
   const log = createEmbeddedEventLog({
     dir: join(dir, 'log'),
     partitions: config.kafka.TOPIC_PARTITIONS,
+    logger,
   });
   const history = createSqliteHistory({ file: join(dir, 'history.sqlite') });
   const state = createSqliteState({ file: join(dir, 'state.sqlite') });
