@@ -97,7 +97,8 @@ describe('fold under SIGKILL', () => {
         Math.floor(((k + 1) * chunks.length) / (KILLS + 1)),
       ),
     );
-    let produced = 0;
+    // Distinct ids sent so far: what the history count reaches once the fold has caught up.
+    const produced = new Set<string>();
     const produce = async (slice: typeof chunks) => {
       for (let i = 0; i < slice.length; i += 50) {
         const messages = slice.slice(i, i + 50).flatMap(({ tenant, events }, j) =>
@@ -107,7 +108,8 @@ describe('fold under SIGKILL', () => {
             : [{ key: events[0]!.userId, value: JSON.stringify(events), headers: { tenant } }],
         );
         await producer.send({ topic, messages, compression: CompressionTypes.None });
-        produced += messages.length;
+        for (const chunk of slice.slice(i, i + 50))
+          for (const e of chunk.events) produced.add(`${chunk.tenant}/${e.id}`);
         await sleep(100);
       }
     };
@@ -139,7 +141,7 @@ describe('fold under SIGKILL', () => {
         interval: 50,
       });
       await sleep(pick() * 1500);
-      const producedAtKill = produced;
+      const producedAtKill = produced.size;
       child.kill('SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));
       if ((await historyCount()) < producedAtKill) killedMidStream++;
