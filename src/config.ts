@@ -17,12 +17,32 @@ const list = (fallback: string) =>
         .filter((part) => part.length > 0),
     );
 
+/** One configured API key: the SHA-256 (hex) of the key, its tenant, and whether it may write. */
+export interface ApiKeyEntry {
+  hash: string;
+  tenant: string;
+  canWrite: boolean;
+}
+
+const API_KEY_ENTRY = /^([0-9a-f]{64}):([A-Za-z0-9_.-]{1,64})(:read)?$/;
+
 const serverSchema = z.object({
   SERVER_HOST: z.string().default('0.0.0.0'),
   PORT: integer(4000, 0),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  /** `sha256hex:tenant` pairs, comma separated. Plain keys are never configured. */
-  API_KEYS: list(''),
+  /** `sha256hex:tenant[:read]` entries, comma separated. Plain keys are never configured. */
+  API_KEYS: list('').transform((entries, context) =>
+    entries.flatMap((entry, index): ApiKeyEntry[] => {
+      const match = API_KEY_ENTRY.exec(entry);
+      if (match) return [{ hash: match[1]!, tenant: match[2]!, canWrite: match[3] === undefined }];
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['API_KEYS'],
+        message: `entry ${index + 1} must be <sha256 hex, lowercase>:<tenant>[:read]`,
+      });
+      return [];
+    }),
+  ),
   DATA_DIR: z.string().default('.data'),
   SHUTDOWN_TIMEOUT_MS: integer(10_000, 100),
   ROLE: z.enum(['all', 'api', 'fold']).default('all'),

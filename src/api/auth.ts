@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ConfigError } from '../config.js';
+import type { ApiKeyEntry } from '../config.js';
 import { unauthenticated } from './errors.js';
 
 /** Who is asking: the tenant every store call is made for, and what the key may do. */
@@ -24,52 +24,17 @@ export const DEFAULT_TENANT = 'default';
 export const hashApiKey = (key: string): string =>
   createHash('sha256').update(key, 'utf8').digest('hex');
 
-const ENTRY = /^([0-9a-f]{64}):([A-Za-z0-9_.-]{1,64})(:read)?$/;
 const BEARER = /^Bearer +(\S+)$/i;
-
-interface KeyEntry {
-  hash: Buffer;
-  principal: Principal;
-}
-
-function parseEntries(apiKeys: string[]): KeyEntry[] {
-  const problems: string[] = [];
-  const entries = apiKeys.flatMap((entry, index) => {
-    const match = ENTRY.exec(entry);
-    if (!match) {
-      problems.push(`API_KEYS entry ${index + 1} must be <sha256 hex, lowercase>:<tenant>[:read]`);
-      return [];
-    }
-    const [, hex, tenant, readOnly] = match as unknown as [
-      string,
-      string,
-      string,
-      string | undefined,
-    ];
-    return [
-      {
-        hash: Buffer.from(hex, 'hex'),
-        principal: { tenant, keyId: hex, canWrite: readOnly === undefined },
-      },
-    ];
-  });
-  if (problems.length > 0) throw new ConfigError(`Invalid settings:\n  ${problems.join('\n  ')}`);
-  return entries;
-}
 
 /**
  * Maps API keys to tenants by comparing SHA-256 hashes in constant time: the configuration never
  * holds a key, and every presented key is compared with every entry so timing tells nothing.
  */
-export function createAuthenticator(options: {
-  apiKeys: string[];
-  production: boolean;
-}): Authenticator {
-  const entries = parseEntries(options.apiKeys);
-  if (entries.length === 0 && options.production)
-    throw new ConfigError(
-      'Invalid settings:\n  API_KEYS: production mode refuses to start without API keys',
-    );
+export function createAuthenticator(apiKeys: readonly ApiKeyEntry[]): Authenticator {
+  const entries = apiKeys.map(({ hash, tenant, canWrite }) => ({
+    hash: Buffer.from(hash, 'hex'),
+    principal: { tenant, keyId: hash, canWrite } satisfies Principal,
+  }));
   if (entries.length === 0) {
     const principal: Principal = { tenant: DEFAULT_TENANT, keyId: DEFAULT_TENANT, canWrite: true };
     return { open: true, authenticate: () => principal };

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { Aggregate, DimensionFilter, Metric } from '../events/metric.js';
+import { DIMENSION_KEY } from '../events/validate.js';
 import { badUserInput } from './errors.js';
 import { alignDown, alignUp, MINUTE_MS, parseDuration } from './durations.js';
 
@@ -29,7 +30,6 @@ export const inputRulesFrom = (config: Config): InputRules => ({
 });
 
 // The event model's rules (src/events/validate.ts): a key no event can carry is a mistake, not an empty answer.
-const DIMENSION_KEY = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 

@@ -65,10 +65,7 @@ export async function createApi(services: ApiServices, options: ApiOptions = {})
   const clock = options.clock ?? Date.now;
   const development = config.server.NODE_ENV === 'development';
 
-  const authenticator = createAuthenticator({
-    apiKeys: config.server.API_KEYS,
-    production: config.server.NODE_ENV === 'production',
-  });
+  const authenticator = createAuthenticator(config.server.API_KEYS);
   const rateLimiter = createRateLimiter({
     perSecond: limits.RATE_LIMIT_PER_SECOND,
     burst: limits.RATE_LIMIT_BURST,

@@ -13,12 +13,16 @@ export interface FoldRunner {
   stop(): Promise<void>;
 }
 
-/** Starts the consumer group that folds the ingest topics into both sinks. */
+/**
+ * Starts the consumer group that folds the ingest topics into both sinks. `onCrash` hears of a
+ * consumer that stopped for good (a bug, not an unavailable dependency: those are waited out).
+ */
 export async function startFold(
   engines: Engines,
   config: Config,
   logger: Logger,
   tenants: ReadonlySet<string> | null,
+  onCrash?: (error: unknown) => void,
 ): Promise<FoldRunner> {
   const { kafka, fold: foldConfig } = config;
   await engines.log.ensureTopics(
@@ -54,7 +58,7 @@ export async function startFold(
     groupId: kafka.CONSUMER_GROUP,
     topics: kafka.INGEST_TOPICS,
   });
-  await consumer.start(fold);
+  await consumer.start({ ...fold, onCrash });
   logger.info(
     { topics: kafka.INGEST_TOPICS, group: kafka.CONSUMER_GROUP },
     'fold consumer started',

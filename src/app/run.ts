@@ -14,7 +14,7 @@ export interface Part {
 /** Tenants that API keys name; null when no keys are configured (development: `default` only). */
 export function configuredTenants(config: Config): ReadonlySet<string> | null {
   if (config.server.API_KEYS.length === 0) return null;
-  return new Set(config.server.API_KEYS.map((entry) => entry.split(':')[1] ?? ''));
+  return new Set(config.server.API_KEYS.map((entry) => entry.tenant));
 }
 
 export type ApiStarter = (context: {
@@ -26,7 +26,8 @@ export type ApiStarter = (context: {
 /**
  * Boots one process: the API, the fold consumers, or both (the default of `npm start`), on the
  * real engines when they are configured and on the embedded ones otherwise. SIGTERM or SIGINT
- * stops the parts in reverse order within SHUTDOWN_TIMEOUT_MS and exits 0.
+ * stops the parts in reverse order within SHUTDOWN_TIMEOUT_MS and exits 0; a crashed fold
+ * consumer stops them the same way and exits 1.
  */
 export async function runProcess(
   options: { role?: Role; startApi?: ApiStarter } = {},
@@ -44,8 +45,14 @@ export async function runProcess(
   const engines = await createEngines(config, logger);
   logger.info({ engines: engines.kind, role }, 'engines ready');
   const parts: Part[] = [{ name: 'engines', stop: () => engines.close() }];
+  let stopping = false;
   if (role !== 'api') {
-    const fold = await startFold(engines, config, logger, configuredTenants(config));
+    // A consumer that stopped for good leaves nothing for this process to do: exit non-zero so
+    // a supervisor restarts it, instead of idling while the group's partitions go unread.
+    const fold = await startFold(engines, config, logger, configuredTenants(config), (error) => {
+      logger.fatal({ err: error }, 'fold consumer crashed');
+      void shutdown('crash', 1);
+    });
     parts.push({ name: 'fold', stop: () => fold.stop() });
   }
   if (role !== 'fold') {
@@ -53,11 +60,10 @@ export async function runProcess(
     parts.push(await options.startApi({ config, logger, engines }));
   }
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
+  async function shutdown(reason: string, exitCode = 0) {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ reason }, 'shutting down');
     const deadline = setTimeout(() => {
       logger.error(
         { timeoutMs: config.server.SHUTDOWN_TIMEOUT_MS },
@@ -74,8 +80,9 @@ export async function runProcess(
       }
     }
     logger.info('stopped');
-    process.exit(0);
-  };
+    process.exit(exitCode);
+  }
+
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
 }

@@ -23,7 +23,8 @@ export interface ValidationContext {
 }
 
 const EVENT_FIELDS = new Set(['id', 'name', 'timestamp', 'userId', 'value', 'dimensions']);
-const DIMENSION_KEY = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
+/** What a dimension key may look like, in events and in queries alike. */
+export const DIMENSION_KEY = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 const MAX_ID_LENGTH = 128;

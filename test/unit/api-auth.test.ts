@@ -2,7 +2,9 @@ import type { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { createAuthenticator, hashApiKey } from '../../src/api/auth.js';
 import { createRateLimiter } from '../../src/api/rate-limit.js';
-import { ConfigError } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const keys = (...entries: string[]) => loadConfig({ API_KEYS: entries.join(',') }).server.API_KEYS;
 
 const code = (work: () => unknown) => {
   try {
@@ -14,14 +16,13 @@ const code = (work: () => unknown) => {
 };
 
 describe('API keys', () => {
-  const auth = createAuthenticator({
-    apiKeys: [
+  const auth = createAuthenticator(
+    keys(
       `${hashApiKey('k-acme')}:acme`,
       `${hashApiKey('k-ro')}:acme:read`,
       `${hashApiKey('k-globex')}:globex`,
-    ],
-    production: true,
-  });
+    ),
+  );
 
   it('maps a Bearer key to its tenant by hash', () => {
     expect(auth.open).toBe(false);
@@ -53,17 +54,17 @@ describe('API keys', () => {
   });
 
   it('refuses malformed settings, and production without keys', () => {
-    expect(() => createAuthenticator({ apiKeys: ['plainkey:acme'], production: false })).toThrow(
-      ConfigError,
+    expect(() => keys('plainkey:acme')).toThrow(ConfigError);
+    expect(() => keys(`${hashApiKey('k')}:acme`, `${hashApiKey('k')}:bad tenant`)).toThrow(
+      /API_KEYS: entry 2 must be/,
     );
-    expect(() =>
-      createAuthenticator({ apiKeys: [`${hashApiKey('k')}:bad tenant`], production: false }),
-    ).toThrow(/API_KEYS entry 1/);
-    expect(() => createAuthenticator({ apiKeys: [], production: true })).toThrow(ConfigError);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
+      /refuses to start without API keys/,
+    );
   });
 
   it('without keys outside production: everything is tenant default', () => {
-    const open = createAuthenticator({ apiKeys: [], production: false });
+    const open = createAuthenticator([]);
     expect(open.open).toBe(true);
     expect(open.authenticate(undefined)).toMatchObject({ tenant: 'default', canWrite: true });
     expect(open.authenticate('Bearer whatever').tenant).toBe('default');
