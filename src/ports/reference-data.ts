@@ -26,6 +26,9 @@ export interface DedupStore {
    * true when the event is the first with that id or is the same record seen again (a redelivery,
    * which the sinks' offsets handle), false when another record already claimed the id.
    */
-  claim(entries: { tenant: string; id: string; position: string }[], ttlMs: number): Promise<boolean[]>;
+  claim(
+    entries: { tenant: string; id: string; position: string }[],
+    ttlMs: number,
+  ): Promise<boolean[]>;
   close(): Promise<void>;
 }
