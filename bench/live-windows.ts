@@ -8,7 +8,7 @@ import { createRedisLiveWindows } from '../src/adapters/redis/live-windows.js';
 import type { PositionedEvent } from '../src/events/event.js';
 import { aggregateLive } from '../src/live/aggregate.js';
 import type { LiveGroupDelta } from '../src/ports/live-windows.js';
-import { pick, seededRandom } from '../test/unit/live-random.js';
+import { pick, seededRandom } from '../test/support/random.js';
 
 const BATCH = Number(process.env.BATCH ?? 10_000);
 const BATCHES = Number(process.env.BATCHES ?? 30);

@@ -4,7 +4,7 @@
  * within relative error α of the bucket's representative value. Merging is adding counts per key.
  *
  * Guarantee: `quantile(sketch, q)` returns a value within relative error α (1 %) of the exact
- * lower quantile, the element of rank floor(q·(n − 1)) of the sorted values.
+ * quantile, the element of rank floor(q·n) of the sorted values (ClickHouse's quantileExact).
  *
  * Keys are integers ordered like the values they stand for: 0 holds exact zeros, OFFSET + k the
  * positive values of bucket k, −(OFFSET + k) the negative ones. |k| < 38 000 for every finite
@@ -41,12 +41,14 @@ export function mergeSketch(into: Sketch, from: Sketch): void {
   for (const [key, count] of from) addToSketch(into, key, count);
 }
 
-/** The lower q-quantile (0 ≤ q ≤ 1) of the sketched values; null when it holds none. */
+/** The q-quantile (0 ≤ q ≤ 1) of the sketched values; null when it holds none. */
 export function quantile(sketch: Sketch, q: number): number | null {
   let total = 0;
   for (const count of sketch.values()) total += count;
   if (total === 0) return null;
-  const rank = Math.floor(q * (total - 1));
+  // The element at floor(q·n) of the sorted values, as ClickHouse's quantileExact and the
+  // embedded history define it, so live and history agree up to the sketch's accuracy.
+  const rank = Math.min(total - 1, Math.floor(q * total));
   const keys = [...sketch.keys()].sort((a, b) => a - b);
   let seen = 0;
   for (const key of keys) {

@@ -1,3 +1,4 @@
+import { exactQuantile } from '../../src/history/exact.js';
 // The contract every LiveWindowStore keeps, run against each adapter (live-windows.test.ts):
 // answers equal a ground truth computed here from the raw events, for every aggregate, filters,
 // groupBy, tenants, 1 s and 1 h windows; offsets make redelivery harmless.
@@ -9,7 +10,7 @@ import { aggregateValue } from '../../src/live/compute.js';
 import { SKETCH_RELATIVE_ACCURACY } from '../../src/live/sketch.js';
 import { MICROS_PER_UNIT, toMicros } from '../../src/live/stats.js';
 import type { LiveWindowStore, WindowStats } from '../../src/ports/live-windows.js';
-import { exactQuantile, pick, seededRandom } from '../unit/live-random.js';
+import { pick, seededRandom } from '../support/random.js';
 
 export interface StoreUnderTest {
   store: LiveWindowStore;

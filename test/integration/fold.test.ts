@@ -66,7 +66,7 @@ function expected(events: Input[], aggregate: Aggregate): number | null {
       return new Set(events.flatMap((e) => (e.userId ? [e.userId] : []))).size;
     default: {
       const q = { P50: 0.5, P90: 0.9, P95: 0.95, P99: 0.99 }[aggregate];
-      return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? null;
+      return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? null;
     }
   }
 }

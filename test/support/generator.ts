@@ -1,5 +1,8 @@
 // A deterministic event stream with its ground truth: what the fold must end up with.
 import { hashApiKey } from '../../src/api/auth.js';
+import { seededRandom as random } from './random.js';
+
+export { random };
 
 export interface GeneratedEvent {
   id?: string;
@@ -28,18 +31,6 @@ const PLANS = ['free', 'pro', 'team'];
 /** API_KEYS entries for the generator's tenants; the keys are `key-<tenant>`. */
 export const tenantKeys = () =>
   TENANTS.map((tenant) => `${hashApiKey(`key-${tenant}`)}:${tenant}`).join(',');
-
-/** A small, seedable PRNG (mulberry32) so a failing run can be repeated. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const truthKey = (tenant: string, name: string, group = '') => `${tenant}|${name}|${group}`;
 

@@ -3,7 +3,7 @@ import {
   createPfaddOrder,
   createRegisterIndexer,
 } from '../../src/adapters/redis/live-hll-order.js';
-import { seededRandom } from './live-random.js';
+import { seededRandom } from '../support/random.js';
 
 // Redis's MurmurHash64A (hyperloglog.c), in BigInt: slow and obviously right.
 const M = 0xc6a4a7935bd1e995n;

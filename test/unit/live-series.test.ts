@@ -7,7 +7,7 @@ import {
   seriesOf,
   TOTAL_SERIES,
 } from '../../src/live/series.js';
-import { pick, seededRandom } from './live-random.js';
+import { pick, seededRandom } from '../support/random.js';
 
 const metric = (filter: Metric['filter'], groupBy: string | null = null): Metric => ({
   event: 'e',

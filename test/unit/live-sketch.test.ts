@@ -1,3 +1,4 @@
+import { exactQuantile } from '../../src/history/exact.js';
 import { describe, expect, it } from 'vitest';
 import {
   addToSketch,
@@ -8,7 +9,7 @@ import {
   SKETCH_RELATIVE_ACCURACY,
   type Sketch,
 } from '../../src/live/sketch.js';
-import { exactQuantile, seededRandom } from './live-random.js';
+import { seededRandom } from '../support/random.js';
 
 const sketchOf = (values: number[]): Sketch => {
   const sketch: Sketch = new Map();

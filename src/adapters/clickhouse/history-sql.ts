@@ -11,7 +11,10 @@ import { integer, quoteList, quoteString } from './sql.js';
 /** The levels of the hour rollup's quantilesTDigest state (migrations/0003_events_hour.sql). */
 const ROLLUP_LEVELS = [0.5, 0.9, 0.95, 0.99];
 
-/** Micro-units of a raw event's value: the same expression as the minute rollup's view (0002). SUM, AVG, MIN and MAX are read in micro-units. */
+/**
+ * Micro-units of a raw event's value, the same expression as the rollups' views (0002, 0003):
+ * SUM, AVG, MIN and MAX are read in micro-units on every path.
+ */
 const RAW_MICROS = 'toInt64(round(ifNull(value, 0) * 1000000))';
 
 /** DateTime holds [1970, 2106): a range reaching beyond reads what exists inside. */
@@ -76,7 +79,8 @@ function rawFigure(aggregate: Aggregate): string {
     case 'UNIQUES':
       return 'uniqHLL12(user_id)';
     default:
-      return `quantileTDigest(${percentileLevel(aggregate)})(value)`;
+      // Exact on raw events: the element at floor(q·n), the definition every store shares.
+      return `quantileExact(${percentileLevel(aggregate)})(value)`;
   }
 }
 

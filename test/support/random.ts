@@ -1,4 +1,4 @@
-// Seeded randomness for the live-window tests: failures reproduce.
+// Seeded randomness for tests and benchmarks: failures reproduce.
 
 /** mulberry32: a small, fast PRNG with a 32-bit state; returns [0, 1). */
 export function seededRandom(seed: number): () => number {
@@ -14,8 +14,3 @@ export function seededRandom(seed: number): () => number {
 
 export const pick = <T>(random: () => number, items: readonly T[]): T =>
   items[Math.floor(random() * items.length)]!;
-
-/** The exact lower quantile the sketch promises to approximate: rank floor(q·(n − 1)). */
-export function exactQuantile(sorted: readonly number[], q: number): number {
-  return sorted[Math.floor(q * (sorted.length - 1))]!;
-}
