@@ -1,6 +1,6 @@
 import type { LogRecord } from '../ports/event-log.js';
 import type { PositionedEvent } from './event.js';
-import { validateEvent, type EventLimits } from './validate.js';
+import { validateEvent, type EventLimits, type ValidationContext } from './validate.js';
 
 /** A message, or one element of a message's array, that cannot become an event. */
 export interface DecodeRejection {
@@ -38,21 +38,17 @@ const TENANT_FIELD = new Set(['tenant']);
  * from their position, so replays still dedup.
  */
 export function decodeRecords(records: LogRecord[], options: DecodeOptions): Decoded {
-  const events: PositionedEvent[] = [];
-  const idGiven: boolean[] = [];
-  const rejections: DecodeRejection[] = [];
+  const decoded: Decoded = { events: [], idGiven: [], rejections: [] };
+  const context = new ItemContext(options);
   for (const record of records) {
-    const reject = (
-      reason: string,
-      step: DecodeRejection['step'],
-      value = record.value,
-      index?: number,
-    ) =>
-      rejections.push({ record, value, reason, step, ...(index === undefined ? {} : { index }) });
     if (record.value.length > options.maxMessageBytes) {
-      reject(
-        `message is ${record.value.length} bytes, more than the limit of ${options.maxMessageBytes}`,
-        'parse',
+      decoded.rejections.push(
+        rejection(
+          record,
+          record.value,
+          `message is ${record.value.length} bytes, more than the limit of ${options.maxMessageBytes}`,
+          'parse',
+        ),
       );
       continue;
     }
@@ -60,39 +56,104 @@ export function decodeRecords(records: LogRecord[], options: DecodeOptions): Dec
     try {
       parsed = JSON.parse(record.value.toString('utf8'));
     } catch (error) {
-      reject(`not JSON: ${(error as Error).message}`, 'parse');
+      decoded.rejections.push(
+        rejection(record, record.value, `not JSON: ${(error as Error).message}`, 'parse'),
+      );
       continue;
     }
-    const items = Array.isArray(parsed) ? parsed : [parsed];
-    const single = !Array.isArray(parsed);
-    items.forEach((item, index) => {
-      const itemValue = () => (single ? record.value : Buffer.from(JSON.stringify(item)));
-      const rejectItem = (reason: string, step: DecodeRejection['step']) =>
-        reject(reason, step, itemValue(), single ? undefined : index);
-      const tenant = tenantOf(record, item, options);
-      if (typeof tenant !== 'string') return rejectItem(tenant.reason, 'tenant');
-      const validation = validateEvent(item, {
-        tenant,
-        receivedAt: record.timestamp,
-        fallbackId: () => `${record.topic}:${record.partition}:${record.offset}:${index}`,
-        limits: options.limits,
-        extraFields: TENANT_FIELD,
-      });
-      if (!validation.ok) return rejectItem(validation.reason, 'validate');
-      const { event } = validation;
-      if (event.dimensions.topic === undefined) event.dimensions.topic = record.topic;
-      events.push({
-        ...event,
-        topic: record.topic,
-        partition: record.partition,
-        offset: record.offset,
-      });
-      idGiven.push(
-        typeof item === 'object' && item !== null && (item as { id?: unknown }).id != null,
-      );
-    });
+    context.record = record;
+    if (!Array.isArray(parsed)) decodeItem(context, parsed, undefined, decoded);
+    else for (let i = 0; i < parsed.length; i++) decodeItem(context, parsed[i], i, decoded);
   }
-  return { events, idGiven, rejections };
+  return decoded;
+}
+
+/**
+ * The validation context of the item being decoded, one object for a whole call: this runs for
+ * every event, so it allocates no context and no closure per event.
+ */
+class ItemContext implements ValidationContext {
+  tenant = '';
+  receivedAt = 0;
+  readonly limits: EventLimits;
+  readonly extraFields = TENANT_FIELD;
+  record!: LogRecord;
+  index = 0;
+
+  constructor(readonly options: DecodeOptions) {
+    this.limits = options.limits;
+  }
+
+  fallbackId(): string {
+    const { topic, partition, offset } = this.record;
+    return `${topic}:${partition}:${offset}:${this.index}`;
+  }
+}
+
+/** One event of a record: `index` is its position in an array message, undefined for a single one. */
+function decodeItem(
+  context: ItemContext,
+  item: unknown,
+  index: number | undefined,
+  decoded: Decoded,
+): void {
+  const { record } = context;
+  const tenant = tenantOf(record, item, context.options);
+  if (typeof tenant !== 'string')
+    return void decoded.rejections.push(
+      itemRejection(record, item, index, tenant.reason, 'tenant'),
+    );
+  context.tenant = tenant;
+  context.receivedAt = record.timestamp;
+  context.index = index ?? 0;
+  const validation = validateEvent(item, context);
+  if (!validation.ok)
+    return void decoded.rejections.push(
+      itemRejection(record, item, index, validation.reason, 'validate'),
+    );
+  const { event } = validation;
+  if (event.dimensions.topic === undefined) event.dimensions.topic = record.topic;
+  // One object of the final shape rather than a spread copy.
+  decoded.events.push({
+    id: event.id,
+    tenant: event.tenant,
+    name: event.name,
+    timestamp: event.timestamp,
+    userId: event.userId,
+    value: event.value,
+    dimensions: event.dimensions,
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+  });
+  decoded.idGiven.push(
+    typeof item === 'object' && item !== null && (item as { id?: unknown }).id != null,
+  );
+}
+
+/** A single-event message is rejected as it is; an array's element as its own JSON. */
+function itemRejection(
+  record: LogRecord,
+  item: unknown,
+  index: number | undefined,
+  reason: string,
+  step: DecodeRejection['step'],
+): DecodeRejection {
+  return index === undefined
+    ? rejection(record, record.value, reason, step)
+    : rejection(record, Buffer.from(JSON.stringify(item)), reason, step, index);
+}
+
+function rejection(
+  record: LogRecord,
+  value: Buffer,
+  reason: string,
+  step: DecodeRejection['step'],
+  index?: number,
+): DecodeRejection {
+  return index === undefined
+    ? { record, value, reason, step }
+    : { record, value, reason, step, index };
 }
 
 function tenantOf(

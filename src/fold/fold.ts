@@ -139,39 +139,38 @@ export function createFold(options: FoldOptions): Fold {
 
     const decoded = decodeRecords(records, options.decode);
     metrics.observeBatch(records.length, decoded.events.length);
-    if (decoded.rejections.length > 0) {
-      await retrying(batch, 'dead-letter', () => options.deadLetters.send(decoded.rejections));
-      countRejections(decoded.rejections);
-    }
-
-    await retrying(batch, 'lookups', () => enricher.refresh());
-    // Ids repeated inside one batch (or one array message) share a position, so the store's claim
-    // cannot tell them apart: keep the first here.
-    const seen = new Set<string>();
-    const firstInBatch = decoded.events.map((e) => {
-      const id = `${e.tenant}\u0000${e.id}`;
-      if (seen.has(id)) return false;
-      seen.add(id);
-      return true;
-    });
-    const claims = await retrying(batch, 'dedup', () =>
-      claimGivenIds(decoded.events, decoded.idGiven),
-    );
-    const events = decoded.events.filter((_, i) => claims[i] && firstInBatch[i]);
+    // Independent of each other: one wait instead of three round trips in a row.
+    const [claims] = await Promise.all([
+      retrying(batch, 'dedup', () => claimGivenIds(decoded.events, decoded.idGiven)),
+      retrying(batch, 'lookups', () => enricher.refresh()),
+      decoded.rejections.length > 0
+        ? retrying(batch, 'dead-letter', () => options.deadLetters.send(decoded.rejections))
+        : undefined,
+    ]);
+    countRejections(decoded.rejections);
+    const events = keepFirstClaims(decoded.events, claims);
     metrics.duplicates.inc(undefined, decoded.events.length - events.length);
     for (const event of events) enricher.enrich(event);
 
     const live = retrying(batch, 'live', () =>
       applyLive(
         batch,
-        events.filter((e) => e.offset > known.live),
+        after(events, known.live),
         Math.max(first.offset, known.live + 1),
         last.offset,
       ),
-    );
+    ).then(async (groups) => {
+      // The live windows hold the batch now: say so without waiting for the history insert.
+      await Promise.all([
+        retrying(batch, 'progress', () => options.live.setFloor(batch, last.offset)),
+        options.changes
+          .publish(groups.map(toNotice))
+          .catch(() => metrics.retries.inc('change-feed')),
+      ]);
+    });
     const history = retrying(batch, 'history', async () => {
       try {
-        await historyWriter.write(events.filter((e) => e.offset > known.history));
+        await historyWriter.write(after(events, known.history));
       } catch (error) {
         // The insert may have landed before the failure was seen: ask the store what it has.
         const [reloaded] = await loadOffsets([batch]);
@@ -179,42 +178,35 @@ export function createFold(options: FoldOptions): Fold {
         throw error;
       }
     });
-    const [groups] = await Promise.all([live, history]);
+    await Promise.all([live, history]);
     // Never lower: while one sink catches up, the other may already hold records past this batch.
     known.live = Math.max(known.live, last.offset);
     known.history = Math.max(known.history, last.offset);
 
-    await retrying(batch, 'progress', async () => {
-      await options.live.setFloor(batch, last.offset);
-      await options.progress.record([
+    await retrying(batch, 'progress', () =>
+      options.progress.record([
         {
           topic: batch.topic,
           partition: batch.partition,
           offset: last.offset,
           recordTimestamp: last.timestamp,
         },
-      ]);
-    });
+      ]),
+    );
     metrics.folded.inc(undefined, events.length);
-    await options.changes
-      .publish(groups.map(toNotice))
-      .catch(() => metrics.retries.inc('change-feed'));
   }
 
   /** Only producer-given ids can repeat across records; the others are unique by position. */
   async function claimGivenIds(events: PositionedEvent[], idGiven: boolean[]): Promise<boolean[]> {
-    const given = events.filter((_, i) => idGiven[i]);
-    if (given.length === 0) return events.map(() => true);
-    const claimed = await options.dedup.claim(
-      given.map((e) => ({
-        tenant: e.tenant,
-        id: e.id,
-        position: `${e.topic}:${e.partition}:${e.offset}`,
-      })),
-      options.dedupTtlMs,
-    );
+    const given: { tenant: string; id: string; position: string }[] = [];
+    for (let i = 0; i < events.length; i++) {
+      if (!idGiven[i]) continue;
+      const e = events[i]!;
+      given.push({ tenant: e.tenant, id: e.id, position: `${e.topic}:${e.partition}:${e.offset}` });
+    }
+    const claimed = given.length > 0 ? await options.dedup.claim(given, options.dedupTtlMs) : [];
     let next = 0;
-    return events.map((_, i) => (idGiven[i] ? claimed[next++]! : true));
+    return idGiven.map((isGiven) => (isGiven ? claimed[next++]! : true));
   }
 
   function countRejections(rejections: DecodeRejection[]) {
@@ -242,6 +234,7 @@ export function createFold(options: FoldOptions): Fold {
         await foldBatch(batch);
       } finally {
         activeBatches--;
+        historyWriter.left();
       }
     },
   };
@@ -249,6 +242,31 @@ export function createFold(options: FoldOptions): Fold {
   function loadOffsetsWithRetry(partitions: TopicPartition[]) {
     return retryWhileUnavailable(() => loadOffsets(partitions), { giveUp: () => false });
   }
+}
+
+/** The events past `offset` (most batches: all of them, without a copy). */
+function after(events: PositionedEvent[], offset: number): PositionedEvent[] {
+  return events.length === 0 || events[0]!.offset > offset
+    ? events
+    : events.filter((e) => e.offset > offset);
+}
+
+/**
+ * The events the id store let through, without repeats inside the batch: ids repeated inside one
+ * batch (or one array message) share a position, so the store's claim cannot tell them apart.
+ */
+function keepFirstClaims(events: PositionedEvent[], claims: boolean[]): PositionedEvent[] {
+  const kept: PositionedEvent[] = [];
+  const seen = new Map<string, Set<string>>();
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i]!;
+    let ids = seen.get(event.tenant);
+    if (!ids) seen.set(event.tenant, (ids = new Set()));
+    if (ids.has(event.id)) continue;
+    ids.add(event.id);
+    if (claims[i]) kept.push(event);
+  }
+  return kept;
 }
 
 function toNotice(group: LiveGroupDelta): ChangeNotice {

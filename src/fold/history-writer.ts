@@ -14,6 +14,8 @@ export interface HistoryWriterOptions {
 export interface HistoryWriter {
   /** Resolves once the events are in the history store (one insert shared with other callers). */
   write(events: PositionedEvent[]): Promise<void>;
+  /** A caller is gone without writing (or after): the ones left may all be waiting now. */
+  left(): void;
 }
 
 interface Waiter {
@@ -43,15 +45,20 @@ export function createHistoryWriter(options: HistoryWriterOptions): HistoryWrite
     );
   };
 
+  const allWait = () => waiters.length > 0 && waiters.length >= options.activeWriters();
+
   return {
     write(events) {
       if (events.length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         for (const event of events) rows.push(event);
         waiters.push({ resolve, reject });
-        if (rows.length >= options.flushRows || waiters.length >= options.activeWriters()) flush();
+        if (rows.length >= options.flushRows || allWait()) flush();
         else timer ??= setTimeout(flush, options.flushMs);
       });
+    },
+    left() {
+      if (allWait()) flush();
     },
   };
 }
