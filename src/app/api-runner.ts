@@ -1,11 +1,16 @@
 import { createApi } from '../api/server.js';
 import { eventLimitsFrom } from '../events/validate.js';
 import { createIngestor } from '../ingest/ingestor.js';
-import type { ApiStarter } from './run.js';
+import type { ApiStarter, Part } from './run.js';
 import { createFreshness } from './freshness.js';
 
+/** The running API; `url` names the port it took (PORT=0 picks a free one). */
+export interface ApiPart extends Part {
+  url: string;
+}
+
 /** Starts the GraphQL API (HTTP, SSE and WebSocket on one port) over the engines. */
-export const startApi: ApiStarter = async ({ config, logger, engines }) => {
+export const startApi = (async ({ config, logger, engines }): Promise<ApiPart> => {
   const producer = engines.log.producer();
   const api = await createApi(
     {
@@ -33,9 +38,10 @@ export const startApi: ApiStarter = async ({ config, logger, engines }) => {
   logger.info({ url }, `GraphQL API listening on ${url}`);
   return {
     name: 'api',
+    url,
     async stop() {
       await api.close();
       await producer.close();
     },
   };
-};
+}) satisfies ApiStarter;

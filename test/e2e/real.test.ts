@@ -1,0 +1,6 @@
+// The end-to-end suite on the real engines: the run's Kafka (a fresh topic and group), Redis (a
+// fresh key prefix) and ClickHouse (the run's database).
+import { startTestStack } from '../support/app.js';
+import { describeEndToEnd } from './end-to-end.js';
+
+describeEndToEnd('real', (settings) => startTestStack('real', settings));
