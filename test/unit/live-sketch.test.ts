@@ -22,7 +22,7 @@ const QUANTILES = [0, 0.01, 0.25, 0.5, 0.9, 0.95, 0.99, 1];
 function expectWithinError(values: number[], sketch: Sketch) {
   const sorted = [...values].sort((a, b) => a - b);
   for (const q of QUANTILES) {
-    const exact = exactQuantile(sorted, q);
+    const exact = exactQuantile(sorted, q)!;
     const estimate = quantile(sketch, q)!;
     expect(
       Math.abs(estimate - exact),
