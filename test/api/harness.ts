@@ -242,40 +242,4 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 }
 
 /** Collects what a subscription sends, for assertions with waitFor. */
-export interface Collected<T> {
-  results: ExecutionResult<T, Record<string, unknown>>[];
-  error: unknown;
-  completed: boolean;
-  dispose(): void;
-}
-
-export function collect<T>(
-  subscribe: (sink: {
-    next: (value: ExecutionResult<T, Record<string, unknown>>) => void;
-    error: (error: unknown) => void;
-    complete: () => void;
-  }) => () => void,
-): Collected<T> {
-  const collected: Collected<T> = {
-    results: [],
-    error: undefined,
-    completed: false,
-    dispose: () => {},
-  };
-  collected.dispose = subscribe({
-    next: (value) => collected.results.push(value),
-    error: (error) => {
-      collected.error = error;
-    },
-    complete: () => {
-      collected.completed = true;
-    },
-  });
-  return collected;
-}
-
-/** The operation of a typed document, as the subscription clients take it. */
-export const operation = <R, V>(document: TypedDocumentNode<R, V>, variables: V) => ({
-  query: print(document),
-  variables: variables as Record<string, unknown>,
-});
+export { collect, operation, type Collected } from '../support/clients.js';
