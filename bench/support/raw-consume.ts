@@ -14,8 +14,8 @@ export interface RawConsumeOptions {
 export interface RawConsumeResult {
   /** From connect() until the last record: the same span as a consumer process that starts. */
   fromStartSeconds: number;
-  /** From the first batch until the last record: group join and first fetch left out. */
-  fromFirstBatchSeconds: number;
+  /** Records after the first batch per second since it: group join and first fetch left out. */
+  steadyRecordsPerSecond: number;
   /** This process's CPU time over fromStart (it does nothing else meanwhile). */
   cpuSeconds: number;
 }
@@ -34,6 +34,7 @@ export async function rawConsume(options: RawConsumeOptions): Promise<RawConsume
   const started = performance.now();
   const cpu = process.cpuUsage();
   let firstBatch = 0;
+  let firstBatchRecords = 0;
   let seen = 0;
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
@@ -43,7 +44,10 @@ export async function rawConsume(options: RawConsumeOptions): Promise<RawConsume
     await consumer.run({
       partitionsConsumedConcurrently: options.concurrency,
       eachBatch: async ({ batch }) => {
-        if (seen === 0) firstBatch = performance.now();
+        if (seen === 0) {
+          firstBatch = performance.now();
+          firstBatchRecords = batch.messages.length;
+        }
         seen += batch.messages.length;
         if (seen >= options.records) finish();
       },
@@ -53,7 +57,7 @@ export async function rawConsume(options: RawConsumeOptions): Promise<RawConsume
     const used = process.cpuUsage(cpu);
     return {
       fromStartSeconds: (ended - started) / 1000,
-      fromFirstBatchSeconds: (ended - firstBatch) / 1000,
+      steadyRecordsPerSecond: ((options.records - firstBatchRecords) * 1000) / (ended - firstBatch),
       cpuSeconds: (used.user + used.system) / 1e6,
     };
   } finally {
