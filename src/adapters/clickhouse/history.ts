@@ -19,10 +19,12 @@ import { identifier, quoteString } from './sql.js';
  * `events`; its materialized views fill the minute and hour rollups, the per-partition offsets and
  * the event names inside that same insert (migrations/0002-0005). Reads go to the cheapest data
  * that answers (src/history/plan.ts): the hour rollup at whole-hour intervals, the minute rollup
- * at other whole minutes, raw events otherwise. COUNT, SUM, AVG, MIN and MAX are exact on every path (sums,
- * minima and maxima in integer micro-units). UNIQUES is uniqHLL12 on every path (exact up to a
- * 16 distinct users, then about 1.6% standard error; the contract allows 5%); percentiles are
- * t-digest (quantileTDigest: the answer's rank is within about 1-2% of the asked one).
+ * at other whole minutes, raw events otherwise.
+ * - COUNT, SUM, AVG, MIN, MAX: exact on every path (sums, minima, maxima in integer micro-units).
+ * - UNIQUES: uniqHLL12 on every path: exact up to 16 distinct users, then about 1.6% standard
+ *   error (the contract allows 5%).
+ * - Percentiles: exact on raw events (quantileExact: the element at floor(q·n)); t-digest from the
+ *   hour rollup (the answer's rank within about 1-2% of the asked one).
  */
 export interface ClickHouseHistoryOptions {
   /** Owned by the caller: `close()` leaves it open. */
