@@ -32,6 +32,8 @@ const NETWORK_CODES = new Set([
 
 const TRANSIENT_MESSAGES = [
   'Connection is closed',
+  // ioredis AbortError: the connection closed while a pipeline waited for its replies.
+  'Command aborted due to connection close',
   "Stream isn't writeable",
   'Reached the max retries per request limit',
   'socket hang up',

@@ -56,11 +56,20 @@ async function createRealEngines(
   // Commands wait for a reconnect instead of failing at once; the fold retries what still fails.
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
   const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  // Each failed reconnect is an 'error' event (ioredis prints unheard ones to stderr); the fold
+  // logs the waits that matter.
+  for (const client of [redis, subscriber])
+    client.on('error', (error: Error) =>
+      logger.debug({ err: error.message }, 'redis: connection error'),
+    );
   const clickhouse = createClient({
     url: config.clickhouse.CLICKHOUSE_URL!,
     username: config.clickhouse.CLICKHOUSE_USER,
     password: config.clickhouse.CLICKHOUSE_PASSWORD,
     database: config.clickhouse.CLICKHOUSE_DATABASE,
+    // A socket the server already closed fails the next request with EPIPE or a reset: drop
+    // idle sockets before reusing them instead.
+    keep_alive: { eagerly_destroy_stale_sockets: true },
   });
   const applied = await createMigrator({
     client: clickhouse,
@@ -70,6 +79,10 @@ async function createRealEngines(
   const log = createKafkaEventLog({
     brokers: config.kafka.KAFKA_BROKERS,
     clientId: config.kafka.KAFKA_CLIENT_ID,
+    logger,
+    sessionTimeoutMs: config.kafka.KAFKA_SESSION_TIMEOUT_MS,
+    heartbeatIntervalMs: Math.floor(config.kafka.KAFKA_SESSION_TIMEOUT_MS / 3),
+    partitionsConsumedConcurrently: config.kafka.KAFKA_PARTITIONS_CONCURRENCY,
   });
   const live = createRedisLiveWindows({ redis, prefix, horizonMs });
   const history = createClickHouseHistory({

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PositionedEvent } from '../events/event.js';
 import { decodeRecords, type DecodeOptions, type DecodeRejection } from '../events/decode.js';
 import { aggregateLive } from '../live/aggregate.js';
@@ -75,8 +76,21 @@ export function createFold(options: FoldOptions): Fold {
     });
   }
 
-  const retrying = <T>(batch: PartitionBatch, step: string, work: () => Promise<T>) =>
-    retryWhileUnavailable(work, {
+  /**
+   * Steps start one at a time, each in a turn of the event loop of its own. Catching up is
+   * CPU-bound: a step of a big batch can hold the thread for a second or more, and when the
+   * batches in flight ran theirs back to back (their replies arrive together) the consumer's
+   * heartbeat timer, and kafkajs' heartbeat itself (several promise hops before it writes),
+   * waited for all of them: longer than a session. Between two turns timers and I/O run.
+   */
+  let lane: Promise<unknown> = Promise.resolve();
+  const ownTurn = () => (lane = lane.then(() => nextTurn()));
+
+  /** Runs one step of a batch, retried (heartbeating) while a dependency is unavailable. */
+  const retrying = async <T>(batch: PartitionBatch, step: string, work: () => Promise<T>) => {
+    await ownTurn();
+    batch.heartbeat().catch(() => undefined);
+    return retryWhileUnavailable(work, {
       giveUp: () => batch.isStale(),
       onWait: async (error, attempt) => {
         metrics.retries.inc(step);
@@ -84,6 +98,7 @@ export function createFold(options: FoldOptions): Fold {
         await batch.heartbeat().catch(() => undefined);
       },
     });
+  };
 
   async function applyLive(
     batch: PartitionBatch,
@@ -168,15 +183,18 @@ export function createFold(options: FoldOptions): Fold {
           .catch(() => metrics.retries.inc('change-feed')),
       ]);
     });
+    // A failed insert may have landed before the failure was seen: until the store has said what
+    // it holds, writing again could double it. The question itself may fail too (the store is
+    // away), so it is asked at the start of every attempt after a failed one.
+    let uncertain = false;
     const history = retrying(batch, 'history', async () => {
-      try {
-        await historyWriter.write(after(events, known.history));
-      } catch (error) {
-        // The insert may have landed before the failure was seen: ask the store what it has.
-        const [reloaded] = await loadOffsets([batch]);
-        known.history = reloaded!.history;
-        throw error;
+      if (uncertain) {
+        known.history = (await options.history.offsets([batch]))[0]!;
+        uncertain = false;
       }
+      uncertain = true;
+      await historyWriter.write(after(events, known.history));
+      uncertain = false;
     });
     await Promise.all([live, history]);
     // Never lower: while one sink catches up, the other may already hold records past this batch.
