@@ -29,6 +29,12 @@ const API_KEY_ENTRY = /^([0-9a-f]{64}):([A-Za-z0-9_.-]{1,64})(:read)?$/;
 const serverSchema = z.object({
   SERVER_HOST: z.string().default('0.0.0.0'),
   PORT: integer(4000, 0),
+  /**
+   * Where a process without the API (ROLE=fold) serves /metrics, /health and /ready (0: a free
+   * port); unset, it serves none. The API serves them on PORT. No default: consumers sharing a
+   * host would take the same port.
+   */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** `sha256hex:tenant[:read]` entries, comma separated. Plain keys are never configured. */
   API_KEYS: list('').transform((entries, context) =>

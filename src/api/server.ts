@@ -1,8 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { Registry } from 'prom-client';
 import type { ApiServices } from '../app/services.js';
 import { schema } from '../../schema/index.js';
+import { createApiMetrics } from '../observability/api-metrics.js';
+import type { HttpRoute } from '../observability/http.js';
 import { createAuthenticator } from './auth.js';
 import { createContext, type ApiContext } from './context.js';
 import { createMaskError } from './errors.js';
@@ -35,11 +38,15 @@ export interface ApiOptions {
   seriesSettleMs?: number;
   /** GraphiQL at /graphql; default: in development only. */
   graphiql?: boolean;
+  /** Where operation, subscription and connection metrics go; default: a registry of its own. */
+  metrics?: Registry;
+  /** Served before GraphQL on the same server, first match wins: the dashboard, /metrics, /health, /ready. */
+  routes?: HttpRoute[];
 }
 
 export interface Api {
   yoga: YogaServerInstance<ServerContext, ApiContext>;
-  /** The HTTP handler (`http.createServer(api.handle)`): queries, mutations, SSE subscriptions, GraphiQL. */
+  /** The HTTP handler (`http.createServer(api.handle)`): `options.routes`, then queries, mutations, SSE subscriptions, GraphiQL. */
   handle: (req: IncomingMessage, res: ServerResponse) => void;
   /** Serves graphql-ws subscriptions on the server's /graphql upgrade requests. */
   attachWebSocket(server: Server): void;
@@ -88,6 +95,10 @@ export async function createApi(services: ApiServices, options: ApiOptions = {})
     settleMs: options.seriesSettleMs ?? 2000,
   });
   await liveFeed.start();
+  const apiMetrics = createApiMetrics({
+    registry: options.metrics ?? new Registry(),
+    log: (object, message) => logger.debug(object, message),
+  });
   const contextDeps = { services, inputRules: inputRulesFrom(config), clock, liveFeed, seriesFeed };
 
   const yoga = createYoga<ServerContext, ApiContext>({
@@ -116,8 +127,13 @@ export async function createApi(services: ApiServices, options: ApiOptions = {})
       useHttpAuth({ authenticator, rateLimiter }),
       useQueryLimits({ maxDepth: limits.MAX_QUERY_DEPTH, maxCost: limits.MAX_QUERY_COST }),
       useResponseExtensions(),
+      apiMetrics.plugin,
     ],
   });
+  const routes = options.routes ?? [];
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    if (!routes.some((route) => route(req, res))) void yoga(req, res);
+  };
 
   const sockets: { close(): Promise<void> }[] = [];
   const servers: Server[] = [];
@@ -144,10 +160,11 @@ export async function createApi(services: ApiServices, options: ApiOptions = {})
 
   return {
     yoga,
-    handle: (req, res) => void yoga(req, res),
+    handle,
     attachWebSocket,
     async listen(port, host = config.server.SERVER_HOST) {
-      const server = createServer(yoga);
+      const server = createServer(handle);
+      apiMetrics.watch(server);
       attachWebSocket(server);
       servers.push(server);
       await new Promise<void>((resolve, reject) => {
