@@ -3,7 +3,12 @@
 // tenant ran which operation.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IngestDocument, LiveDocument, WatchLiveDocument } from '../generated/graphql.js';
+import {
+  IngestDocument,
+  LiveDocument,
+  WatchLiveDocument,
+  type WatchLiveSubscription,
+} from '../generated/graphql.js';
 import { startTestStack, type TestStack } from '../support/app.js';
 import { apiClient, collect, issueApiKeys, operation } from '../support/clients.js';
 import { waitFor } from '../support/services.js';
@@ -36,11 +41,13 @@ describe('log lines', () => {
     const ws = client.ws();
     const sse = client.sse();
     const wrongWs = apiClient(stack.url, wrongKey).ws();
-    const overWs = collect((sink) => ws.subscribe(operation(WatchLiveDocument, { metric }), sink));
-    const overSse = collect((sink) =>
+    const overWs = collect<WatchLiveSubscription>((sink) =>
+      ws.subscribe(operation(WatchLiveDocument, { metric }), sink),
+    );
+    const overSse = collect<WatchLiveSubscription>((sink) =>
       sse.subscribe(operation(WatchLiveDocument, { metric }), sink),
     );
-    const refusedWs = collect((sink) =>
+    const refusedWs = collect<WatchLiveSubscription>((sink) =>
       wrongWs.subscribe(operation(WatchLiveDocument, { metric }), sink),
     );
     try {

@@ -1,0 +1,73 @@
+// Runs an entry point of the service (src/main.ts, consumers/fold.ts) as a child process, as a
+// supervisor would, and reads its JSON log lines.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from '../support/services.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const running = new Set<ChildProcess>();
+
+export interface ServiceProcess {
+  /** Its JSON log lines so far. */
+  lines(): Record<string, unknown>[];
+  /** Waits for the first line whose `msg` starts with `message`, and returns it. */
+  line(message: string, timeout?: number): Promise<Record<string, unknown>>;
+  /** Sends `signal`; resolves with the exit code (null when the signal ended it). */
+  stop(signal: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+/** SIGKILLs every child still running (for afterAll). */
+export function killAll(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
+/** `env` adds to the test process's environment; an undefined value removes a setting. */
+export function spawnService(
+  entry: string,
+  env: Record<string, string | undefined>,
+): ServiceProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const lines = () =>
+    output
+      .split('\n')
+      .slice(0, -1) // the last one may be incomplete
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return {
+    lines,
+    line(message, timeout = 30_000) {
+      const died = exited.then((code) => {
+        throw new Error(`${entry} exited (${code}) before "${message}":\n${output.slice(-3000)}`);
+      });
+      died.catch(() => {}); // settles after the race when the process outlives the wait
+      return Promise.race([
+        waitFor(() => lines().find((l) => String(l.msg).startsWith(message)), {
+          timeout,
+          interval: 50,
+          message: `${entry} to log "${message}"`,
+        }),
+        died,
+      ]);
+    },
+    async stop(signal) {
+      child.kill(signal);
+      return exited;
+    },
+    exited,
+  };
+}
