@@ -217,8 +217,10 @@ function renderTiles(settings, total, groups) {
   };
   const what = `${settings.aggregate.toLowerCase()} · last ${settings.window}`;
   tile(`${settings.event} ${what}`, total, 'total', true);
-  for (const { group, value } of groups.slice(0, 5))
-    tile(`${groupName(group)} · ${what}`, value, groupName(group));
+  // Without groupBy the one group is the total itself.
+  if (settings.groupBy)
+    for (const { group, value } of groups.slice(0, 5))
+      tile(`${groupName(group)} · ${what}`, value, groupName(group));
   $('tiles').replaceChildren(...tiles);
 }
 
