@@ -1,8 +1,12 @@
 /**
  * Shared tickers: every subscriber of the same key (tenant, metric, window, cadence) shares ONE
- * computation per tick. A ticker starts with its first subscriber, computes at once and then
- * every `everyMs` (never two computations of one key at a time), and stops when its last
- * subscriber leaves. A subscriber that joins a running ticker gets its latest frame at once.
+ * computation per tick. A ticker starts with its first subscriber, computes at once and then at
+ * every whole multiple of `everyMs` since the epoch (never two computations of one key at a
+ * time: a tick that overruns skips the boundaries it missed), and stops when its last subscriber
+ * leaves. A subscriber that joins a running ticker gets its latest frame at once.
+ * Ticks on the clock's boundaries do not drift, every API process pushes the same key at the same
+ * instants, and a 1 s window computed at a tick ends exactly 1 s after it: a client can tell how
+ * late a frame is (bench/api.ts measures push lag so). `clock` is the one the feeds compute with.
  */
 export interface Ticker<F> {
   everyMs: number;
@@ -32,11 +36,24 @@ interface Running {
   stopped: boolean;
 }
 
-export function createFanOut(options: { onError: (error: unknown, key: string) => void }): FanOut {
+export function createFanOut(options: {
+  onError: (error: unknown, key: string) => void;
+  /** Epoch ms (default Date.now). */
+  clock?: () => number;
+}): FanOut {
+  const clock = options.clock ?? Date.now;
   const running = new Map<string, Running>();
 
+  const schedule = (key: string, entry: Running, due: number): void => {
+    // Timers run on the monotonic clock: one may fire a little before the clock reaches `due`.
+    entry.timer = setTimeout(
+      () => (clock() < due ? schedule(key, entry, due) : void tick(key, entry)),
+      Math.max(1, due - clock()),
+    );
+    entry.timer.unref();
+  };
+
   const tick = async (key: string, entry: Running): Promise<void> => {
-    const started = Date.now();
     try {
       const frame = await entry.ticker.compute();
       if (frame !== undefined && !entry.stopped) {
@@ -47,9 +64,8 @@ export function createFanOut(options: { onError: (error: unknown, key: string) =
       options.onError(error, key);
     }
     if (entry.stopped) return;
-    const wait = Math.max(0, entry.ticker.everyMs - (Date.now() - started));
-    entry.timer = setTimeout(() => void tick(key, entry), wait);
-    entry.timer.unref();
+    const { everyMs } = entry.ticker;
+    schedule(key, entry, (Math.floor(clock() / everyMs) + 1) * everyMs);
   };
 
   const stop = (key: string, entry: Running) => {

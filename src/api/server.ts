@@ -80,6 +80,7 @@ export async function createApi(services: ApiServices, options: ApiOptions = {})
   const maskError = createMaskError(limits);
   const fanOut = createFanOut({
     onError: (error, key) => logger.error({ err: error, key }, 'subscription ticker failed'),
+    clock,
   });
   const feedDeps = {
     fanOut,
@@ -154,6 +155,10 @@ export async function createApi(services: ApiServices, options: ApiOptions = {})
         rateLimiter,
         maxSubscriptions: limits.MAX_SUBSCRIPTIONS_PER_CONNECTION,
         maskError,
+        // `live` pushes the frames of one ticker per (tenant, metric, window, every): its results
+        // are the same for every subscriber of the same operation. `series` replays history from
+        // each subscriber's own start, so it is executed per subscriber.
+        sharedFields: new Set(['live']),
       }),
     );
   };
