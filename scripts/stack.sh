@@ -6,10 +6,14 @@
 #   scripts/stack.sh down      stop what this script started (by pid file; never by name)
 #   scripts/stack.sh status    say what answers where, and whether we started it
 #   scripts/stack.sh logs [kafka|clickhouse|redis] [-f]
+#   scripts/stack.sh start|stop kafka|clickhouse|redis
+#                              one service alone (fault tests run private ones under their own
+#                              STACK_DIR and ports, and stop and restart them)
 #
 # Settings (environment): STACK_DIR (.stack), STACK_KAFKA_PORT (19092),
 # STACK_KAFKA_CONTROLLER_PORT (19093), STACK_KAFKA_HEAP (512m), STACK_CLICKHOUSE_HTTP_PORT (18123),
-# STACK_CLICKHOUSE_TCP_PORT (19000), STACK_REDIS_PORT (6379), STACK_WAIT_SECONDS (90).
+# STACK_CLICKHOUSE_TCP_PORT (19000), STACK_REDIS_PORT (6379), STACK_REDIS_APPENDONLY (no: yes keeps
+# Redis' data across its restarts), STACK_WAIT_SECONDS (90).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,6 +28,7 @@ KAFKA_HEAP="${STACK_KAFKA_HEAP:-512m}"
 CH_HTTP_PORT="${STACK_CLICKHOUSE_HTTP_PORT:-18123}"
 CH_TCP_PORT="${STACK_CLICKHOUSE_TCP_PORT:-19000}"
 REDIS_PORT="${STACK_REDIS_PORT:-6379}"
+REDIS_APPENDONLY="${STACK_REDIS_APPENDONLY:-no}"
 WAIT_SECONDS="${STACK_WAIT_SECONDS:-90}"
 
 KAFKA_DIR="$STACK_DIR/kafka"
@@ -457,7 +462,7 @@ redis_up() {
   : >"$REDIS_DIR/redis.log"
   # Redis writes its pid file itself too; ours (from $!) is the same pid since it does not daemonize.
   start_detached "$REDIS_PID" "$REDIS_DIR/redis.log" \
-    redis-server --bind "$HOST" --port "$REDIS_PORT" --save '' --appendonly no --daemonize no \
+    redis-server --bind "$HOST" --port "$REDIS_PORT" --save '' --appendonly "$REDIS_APPENDONLY" --daemonize no \
     --dir "$REDIS_DIR" --pidfile "$REDIS_DIR/redis-server.pid"
   say "redis: started pid $(cat "$REDIS_PID")"
 }
@@ -521,6 +526,36 @@ cmd_down() {
   rm -f "$STACK_DIR/env"
 }
 
+cmd_start() {
+  lock
+  case "${1:-}" in
+    kafka)
+      kafka_up
+      kafka_wait
+      ;;
+    clickhouse)
+      command -v curl >/dev/null || apt_install curl ca-certificates
+      clickhouse_up
+      clickhouse_wait
+      ;;
+    redis)
+      redis_up
+      redis_wait
+      ;;
+    *) fail "start: unknown service '${1:-}' (kafka, clickhouse or redis)" ;;
+  esac
+}
+
+cmd_stop() {
+  lock
+  case "${1:-}" in
+    kafka) stop_pid_file kafka "$KAFKA_PID" "$KAFKA_MARKER" ;;
+    clickhouse) stop_pid_file clickhouse "$CH_PID" "$CH_MARKER" ;;
+    redis) stop_pid_file redis "$REDIS_PID" "$REDIS_MARKER" ;;
+    *) fail "stop: unknown service '${1:-}' (kafka, clickhouse or redis)" ;;
+  esac
+}
+
 status_line() {
   local name="$1" where="$2" answers="$3" pid_file="$4" marker="$5" pid owner
   if pid="$(pid_alive "$pid_file" "$marker")"; then owner="started by stack.sh, pid $pid"; else owner="not ours"; fi
@@ -573,8 +608,13 @@ case "${1:-}" in
     shift
     cmd_logs "$@"
     ;;
+  start | stop)
+    command="cmd_$1"
+    shift
+    "$command" "$@"
+    ;;
   *)
-    echo "usage: $0 up|down|status|logs [kafka|clickhouse|redis] [-f]" >&2
+    echo "usage: $0 up|down|status|logs [kafka|clickhouse|redis] [-f]|start|stop kafka|clickhouse|redis" >&2
     exit 2
     ;;
 esac
