@@ -17,6 +17,7 @@ import { createClickHouseHistory } from '../src/adapters/clickhouse/history.js';
 import { createMigrator } from '../src/adapters/clickhouse/migrate.js';
 import type { PositionedEvent } from '../src/events/event.js';
 import type { Aggregate, Metric } from '../src/events/metric.js';
+import type { RollupCapabilities } from '../src/history/plan.js';
 import type { HistoryQuery, HistoryResult, HistoryStore } from '../src/ports/history.js';
 
 const URL = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:18123';
@@ -122,30 +123,80 @@ const percentile = (sorted: number[], q: number) =>
 interface Timing {
   p50: number;
   p95: number;
+  /** Server CPU time and rows read per call, from system.query_log. */
+  cpuMs: number;
+  rowsRead: number;
   result: HistoryResult;
+}
+
+/** A store whose queries are logged under their own user agent, to find them in system.query_log. */
+interface LoggedStore {
+  store: HistoryStore;
+  agent: string;
+  close(): Promise<void>;
+}
+
+function loggedStore(rollups: RollupCapabilities, agent: string): LoggedStore {
+  const own = createClient({
+    url: URL,
+    application: agent,
+    clickhouse_settings: { log_queries: 1 },
+  });
+  return {
+    store: createClickHouseHistory({ client: own, database: DATABASE, rollups }),
+    agent,
+    close: () => own.close(),
+  };
+}
+
+/** CPU time is what a loaded machine does not inflate (wall time waits for a core). */
+async function serverCost(
+  agent: string,
+  calls: number,
+): Promise<{ cpuMs: number; rowsRead: number }> {
+  const rows = await (
+    await client.query({
+      query: `SELECT sum(read_rows) AS rows_read,
+          sum(arrayElement(ProfileEvents.Values, indexOf(ProfileEvents.Names, 'OSCPUVirtualTimeMicroseconds'))) AS cpu_us
+        FROM system.query_log WHERE type = 2 AND event_date >= yesterday() AND http_user_agent LIKE '${agent} %'`,
+      format: 'JSONEachRow',
+    })
+  ).json<{ rows_read: string; cpu_us: string }>();
+  return {
+    cpuMs: Number(rows[0]?.cpu_us ?? 0) / 1000 / calls,
+    rowsRead: Number(rows[0]?.rows_read ?? 0) / calls,
+  };
 }
 
 /**
  * Times the query on each store that takes a different path, the stores interleaved within each
  * repeat so that they share whatever else the machine is doing.
  */
-async function time(stores: HistoryStore[], query: HistoryQuery): Promise<Timing[]> {
-  const distinct: { store: HistoryStore; result: HistoryResult; samples: number[] }[] = [];
-  for (const store of stores) {
-    const result = await store.query(query);
+async function time(stores: LoggedStore[], query: HistoryQuery): Promise<Timing[]> {
+  const distinct: { logged: LoggedStore; result: HistoryResult; samples: number[] }[] = [];
+  for (const logged of stores) {
+    const result = await logged.store.query(query);
     if (!distinct.some((d) => d.result.path === result.path))
-      distinct.push({ store, result, samples: [] });
+      distinct.push({ logged, result, samples: [] });
   }
   for (let i = 0; i < REPEATS + 1; i++)
     for (const d of distinct) {
       const t0 = performance.now();
-      d.result = await d.store.query(query);
+      d.result = await d.logged.store.query(query);
       if (i > 0) d.samples.push(performance.now() - t0);
     }
-  return distinct.map(({ result, samples }) => {
+  await client.command({ query: 'SYSTEM FLUSH LOGS' });
+  const timings: Timing[] = [];
+  for (const { logged, result, samples } of distinct) {
     samples.sort((a, b) => a - b);
-    return { p50: percentile(samples, 0.5), p95: percentile(samples, 0.95), result };
-  });
+    timings.push({
+      p50: percentile(samples, 0.5),
+      p95: percentile(samples, 0.95),
+      ...(await serverCost(logged.agent, REPEATS + 2)),
+      result,
+    });
+  }
+  return timings;
 }
 
 const values = (r: HistoryResult) =>
@@ -177,16 +228,16 @@ async function main(): Promise<void> {
   console.log(`  page_view: ${pageViews.toLocaleString('en')} events\n`);
 
   // The default choice first, then the minute rollup alone, then raw events alone.
-  const stores = [
+  const choices: RollupCapabilities[] = [
     { minute: true, hour: true },
     { minute: true, hour: false },
     { minute: false, hour: false },
-  ].map((rollups) => createClickHouseHistory({ client, database: DATABASE, rollups }));
+  ];
   if (
     INSERT_EVENTS > 0 &&
     (await count(`SELECT count() AS n FROM \`${DATABASE}\`.events WHERE tenant = 'insert'`)) === 0
   )
-    await measureInserts(stores[0]!);
+    await measureInserts(createClickHouseHistory({ client, database: DATABASE }));
   const cases: [string, Aggregate, Partial<Metric>][] = [
     ['COUNT', 'COUNT', {}],
     ['SUM', 'SUM', {}],
@@ -195,7 +246,8 @@ async function main(): Promise<void> {
     ['P95', 'P95', {}],
   ];
   const rows: string[][] = [];
-  for (const [label, aggregate, extra] of cases) {
+  const run = randomBytes(3).toString('hex');
+  for (const [index, [label, aggregate, extra]] of cases.entries()) {
     const query: HistoryQuery = {
       tenant: 'bench',
       metric: { event: 'page_view', aggregate, filter: [], groupBy: null, ...extra },
@@ -204,7 +256,11 @@ async function main(): Promise<void> {
       intervalMs: HOUR_MS,
       maxGroups: 5,
     };
+    const stores = choices.map((rollups, i) =>
+      loggedStore(rollups, `bench-history-${run}-${index}-${i}`),
+    );
     const timings = await time(stores, query);
+    await Promise.all(stores.map((s) => s.close()));
     const raw = timings.find((t) => t.result.path === 'raw')!;
     for (const t of timings)
       rows.push([
@@ -214,6 +270,8 @@ async function main(): Promise<void> {
         t.p95.toFixed(1),
         `${(raw.p50 / t.p50).toFixed(1)}x`,
         `${(raw.p95 / t.p95).toFixed(1)}x`,
+        t.cpuMs.toFixed(1),
+        Math.round(t.rowsRead).toLocaleString('en'),
         t === raw
           ? ''
           : ['COUNT', 'SUM'].includes(aggregate)
@@ -230,6 +288,8 @@ async function main(): Promise<void> {
     'p95 ms',
     'raw/this p50',
     'raw/this p95',
+    'server CPU ms/call',
+    'rows read/call',
     'same numbers as raw',
   ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

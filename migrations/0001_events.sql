@@ -2,7 +2,8 @@
 -- (topic, partition, offset) record where each row came from, so the sink can tell on
 -- redelivery what it already holds (read back through event_offsets, 0004).
 -- ts is UTC whole seconds (buckets are integer arithmetic on toUInt32(ts)); ts_ms keeps the
--- event's millisecond. Partitions are UTC days: retention drops whole partitions.
+-- event's millisecond. Partitions are UTC days: retention drops whole days (the rollups, 0002 and
+-- 0003, are partitioned by month).
 CREATE TABLE IF NOT EXISTS events
 (
     tenant String,

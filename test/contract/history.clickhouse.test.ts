@@ -35,7 +35,7 @@ describe('ClickHouse history retention', () => {
     await client.close();
   });
 
-  it('drops whole UTC days before the given one from events and rollups, keeping offsets', async () => {
+  it('drops raw days before the cut and rollup months wholly before it, keeping offsets', async () => {
     const day = Date.UTC(2024, 2, 1);
     const events = [-2, -1, 0, 1].map((d, i): PositionedEvent => ({
       id: `r${i}`,
@@ -50,13 +50,15 @@ describe('ClickHouse history retention', () => {
       offset: i,
     }));
     await history.insert(events);
-    const dropped = await history.dropBefore(day + 5 * 3_600_000);
-    expect(dropped.sort()).toEqual(
-      ['events', 'events_hour', 'events_minute'].flatMap((table) => [
-        `${table}/20240228`,
-        `${table}/20240229`,
-      ]),
-    );
+    // The cut at March 2nd: February's rollups go with its raw days; March 1st's raw day goes, but
+    // not March's rollups.
+    expect((await history.dropBefore(day + 86_400_000 + 5 * 3_600_000)).sort()).toEqual([
+      'events/20240228',
+      'events/20240229',
+      'events/20240301',
+      'events_hour/202402',
+      'events_minute/202402',
+    ]);
     const count = async (aggregate: 'COUNT' | 'UNIQUES', rollups: RollupCapabilities) => {
       const store = createClickHouseHistory({ client, database, rollups });
       const { series } = await store.query({
@@ -69,15 +71,15 @@ describe('ClickHouse history retention', () => {
       });
       return series[0]!.points.map((p) => p.value);
     };
-    for (const rollups of [
-      { minute: false, hour: true },
-      { minute: true, hour: false },
-      { minute: false, hour: false },
-    ]) {
-      expect(await count('COUNT', rollups)).toEqual([null, null, null, 1, 1]);
-      expect(await count('UNIQUES', rollups)).toEqual([null, null, null, 1, 1]);
-    }
+    const hour = { minute: false, hour: true };
+    const minute = { minute: true, hour: false };
+    const raw = { minute: false, hour: false };
+    expect(await count('COUNT', hour)).toEqual([null, null, null, 1, 1]);
+    expect(await count('UNIQUES', hour)).toEqual([null, null, null, 1, 1]);
+    expect(await count('COUNT', minute)).toEqual([null, null, null, 1, 1]);
+    expect(await count('COUNT', raw)).toEqual([null, null, null, null, 1]);
+    expect(await count('UNIQUES', raw)).toEqual([null, null, null, null, 1]);
     expect(await history.offsets([{ topic: 'retention', partition: 0 }])).toEqual([3]);
-    expect(await history.dropBefore(day)).toEqual([]);
+    expect(await history.dropBefore(day + 86_400_000)).toEqual([]);
   });
 });

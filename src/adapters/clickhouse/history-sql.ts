@@ -195,11 +195,12 @@ export const offsetsQuery = (db: string, topics: readonly string[]): string =>
   `SELECT topic, partition, maxMerge(max_offset) AS max_offset FROM ${db}.event_offsets` +
   ` WHERE topic IN ${quoteList(topics)} GROUP BY topic, partition`;
 
-/** Tables partitioned by UTC day (toYYYYMMDD), which retention trims by dropping partitions. */
-const DAY_PARTITIONED_TABLES = ['events', 'events_minute', 'events_hour'];
-
-/** Partitions (by partition id 'YYYYMMDD') older than the given one. */
+/**
+ * Partitions older than the UTC day `dayId` ('YYYYMMDD'): raw events are partitioned by day
+ * (toYYYYMMDD), the rollups by month (toYYYYMM), so a rollup month goes once all of it is older.
+ */
 export const partitionsBeforeQuery = (database: string, dayId: string): string =>
-  `SELECT DISTINCT table, partition_id FROM system.parts WHERE database = ${quoteString(database)}` +
-  ` AND active AND table IN ${quoteList(DAY_PARTITIONED_TABLES)} AND partition_id < ${quoteString(dayId)}` +
+  `SELECT DISTINCT table, partition_id FROM system.parts WHERE database = ${quoteString(database)} AND active` +
+  ` AND ((table = 'events' AND partition_id < ${quoteString(dayId)})` +
+  ` OR (table IN ('events_minute', 'events_hour') AND partition_id < ${quoteString(dayId.slice(0, 6))}))` +
   ` ORDER BY table, partition_id`;

@@ -37,8 +37,9 @@ export interface ClickHouseHistoryOptions {
 
 export interface ClickHouseHistory extends HistoryStore {
   /**
-   * Retention: drops the UTC-day partitions of the events and rollups older than the day holding
-   * `dayMs` (that day is kept). Offsets and event names stay. Returns the dropped `table/partition`s.
+   * Retention: drops the raw events of the UTC days before the one holding `dayMs` (that day is
+   * kept), and the rollups' months that lie wholly before it (rollups outlive raw events by up to
+   * a month). Offsets and event names stay. Returns the dropped `table/partition`s.
    */
   dropBefore(dayMs: number): Promise<string[]>;
 }
@@ -73,7 +74,7 @@ const toRow = (event: PositionedEvent) => {
   };
 };
 
-/** 'YYYYMMDD' of the UTC day holding `ms`: the partition id of toYYYYMMDD. */
+/** 'YYYYMMDD' of the UTC day holding `ms`: the partition id of toYYYYMMDD(ts). */
 const dayId = (ms: number): string => new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
 
 export function createClickHouseHistory({
