@@ -27,8 +27,8 @@ const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
 const EVENT = 'page_view';
 const COUNTRIES = ['DE', 'FR', 'US', 'BR'];
 
-/** Events of the last `spanMs`, their country by a fixed pattern, and how many each country got. */
-function events(count: number, spanMs: number, now = Date.now()) {
+/** Events spread over [fromMs, toMs), their country by a fixed pattern, and how many each got. */
+function events(count: number, fromMs: number, toMs: number) {
   const truth = new Map<string, number>();
   const list: EventInput[] = [];
   for (let i = 0; i < count; i++) {
@@ -37,7 +37,7 @@ function events(count: number, spanMs: number, now = Date.now()) {
     truth.set(country, (truth.get(country) ?? 0) + 1);
     list.push({
       name: EVENT,
-      timestamp: new Date(now - 1000 - Math.floor((spanMs * i) / count)).toISOString(),
+      timestamp: new Date(toMs - 1 - Math.floor(((toMs - fromMs) * i) / count)).toISOString(),
       value: 1 + (i % 7),
       userId: `u${i % 13}`,
       dimensions: { country, plan: i % 3 === 0 ? 'pro' : 'free' },
@@ -146,7 +146,7 @@ describe('the dashboard in Chromium', () => {
   };
 
   it('asks for a key, then draws history and follows live events in the chart, tiles and table', async () => {
-    const first = events(120, 20 * 60_000);
+    const first = events(120, Date.now() - 20 * 60_000, Date.now() - 1000);
     await ingest(first.list);
     await folded(120);
 
@@ -173,8 +173,10 @@ describe('the dashboard in Chromium', () => {
     expect(await page.evaluate(() => localStorage.getItem('pulsegraph.apiKey'))).toBe(key);
 
     // Live: events of the last seconds reach the tiles (live subscription) and the open bucket
-    // of the chart (series subscription) without reloading the page.
-    const second = events(50, 5_000);
+    // of the chart (series subscription) without reloading the page. They stay inside the open
+    // minute: `series` does not send a bucket again once it said it was final.
+    const now = Date.now();
+    const second = events(50, Math.max(now - 2000, now - (now % 60_000)), now + 1);
     await ingest(second.list);
     const live = await showsNumbers(plus(first.truth, second.truth));
     expect(live.status).toBe('');
