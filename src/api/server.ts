@@ -8,6 +8,7 @@ import { createApiMetrics } from '../observability/api-metrics.js';
 import type { HttpRoute } from '../observability/http.js';
 import { createAuthenticator } from './auth.js';
 import { createContext, type ApiContext } from './context.js';
+import { createDirectHttp } from './direct-http.js';
 import { createMaskError } from './errors.js';
 import { useResponseExtensions } from './extensions.js';
 import { createFanOut } from './fanout.js';
@@ -132,8 +133,16 @@ export async function createApi(services: ApiServices, options: ApiOptions = {})
     ],
   });
   const routes = options.routes ?? [];
+  const graphql = createDirectHttp({
+    path: GRAPHQL_PATH,
+    yoga,
+    authenticator,
+    rateLimiter,
+    maxBodyBytes: limits.MAX_BODY_BYTES,
+    maskError,
+  });
   const handle = (req: IncomingMessage, res: ServerResponse) => {
-    if (!routes.some((route) => route(req, res))) void yoga(req, res);
+    if (!routes.some((route) => route(req, res))) graphql(req, res);
   };
 
   const sockets: { close(): Promise<void> }[] = [];
