@@ -235,13 +235,13 @@ export function createFold(options: FoldOptions): Fold {
     metrics,
     async onAssigned(partitions) {
       offsets.clear();
-      const loaded = await loadOffsetsWithRetry(partitions);
-      return new Map(
-        partitions.map((p, i) => [
-          partitionKey(p),
-          Math.min(loaded[i]!.live, loaded[i]!.history) + 1,
-        ]),
-      );
+      const loaded = await untilAvailable(() => loadOffsets(partitions));
+      const held = partitions.map((p, i) => ({
+        ...p,
+        offset: Math.min(loaded[i]!.live, loaded[i]!.history),
+      }));
+      await untilAvailable(() => lowerProgressTo(held));
+      return new Map(held.map((p) => [partitionKey(p), p.offset + 1]));
     },
     async onRevoked(partitions) {
       for (const partition of partitions) offsets.delete(partitionKey(partition));
@@ -257,8 +257,24 @@ export function createFold(options: FoldOptions): Fold {
     },
   };
 
-  function loadOffsetsWithRetry(partitions: TopicPartition[]) {
-    return retryWhileUnavailable(() => loadOffsets(partitions), { giveUp: () => false });
+  function untilAvailable<T>(work: () => Promise<T>) {
+    return retryWhileUnavailable(work, { giveUp: () => false });
+  }
+
+  /**
+   * Progress says what every sink holds, and freshness trusts it. A sink that lost what it held
+   * (in-memory live windows after a restart, a Redis without persistence) is refilled from the
+   * log: until then the progress recorded before must not claim those records. The time of the
+   * record a sink now ends at is unknown: 0 (freshness says "unknown" while behind).
+   */
+  async function lowerProgressTo(held: (TopicPartition & { offset: number })[]) {
+    const topics = [...new Set(held.map((p) => p.topic))];
+    const recorded = new Map(
+      (await options.progress.read(topics)).map((p) => [partitionKey(p), p]),
+    );
+    const ahead = held.filter((p) => (recorded.get(partitionKey(p))?.offset ?? -1) > p.offset);
+    if (ahead.length > 0)
+      await options.progress.record(ahead.map((p) => ({ ...p, recordTimestamp: 0 })));
   }
 }
 
