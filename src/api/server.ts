@@ -17,6 +17,7 @@ import { inputRulesFrom } from './inputs.js';
 import { createLiveFeed } from './live-feed.js';
 import { useHttpAuth, useQueryLimits, type ServerContext } from './plugins.js';
 import { createRateLimiter } from './rate-limit.js';
+import { shareLiveReads } from './shared-reads.js';
 import { createSeriesFeed } from './series-feed.js';
 import { attachGraphqlWs } from './websocket.js';
 
@@ -68,6 +69,8 @@ const silent: ApiLogger = { debug: () => {}, info: () => {}, warn: () => {}, err
 /** The GraphQL API of API.md over the ports of `services`; every store call is made for the caller's tenant. */
 export async function createApi(services: ApiServices, options: ApiOptions = {}): Promise<Api> {
   const { config } = services;
+  // Queries and tickers alike: identical live reads in flight at once are one store read.
+  const live = shareLiveReads(services);
   const { limits } = config;
   const logger = options.logger ?? silent;
   const clock = options.clock ?? Date.now;
@@ -88,7 +91,7 @@ export async function createApi(services: ApiServices, options: ApiOptions = {})
     clock,
     maxGroups: limits.MAX_GROUPS,
     freshness: services.freshness,
-    live: services.live,
+    live,
   };
   const liveFeed = createLiveFeed({ ...feedDeps, changes: services.changes });
   const seriesFeed = createSeriesFeed({
@@ -101,7 +104,13 @@ export async function createApi(services: ApiServices, options: ApiOptions = {})
     registry: options.metrics ?? new Registry(),
     log: (object, message) => logger.debug(object, message),
   });
-  const contextDeps = { services, inputRules: inputRulesFrom(config), clock, liveFeed, seriesFeed };
+  const contextDeps = {
+    services: { ...services, live },
+    inputRules: inputRulesFrom(config),
+    clock,
+    liveFeed,
+    seriesFeed,
+  };
 
   const yoga = createYoga<ServerContext, ApiContext>({
     schema,
