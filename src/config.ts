@@ -53,6 +53,8 @@ const serverSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: integer(10_000, 100),
   ROLE: z.enum(['all', 'api', 'fold']).default('all'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `pretty`: one readable line per entry for a terminal; `json` (the default) for collectors. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
 });
 
 const kafkaSchema = z.object({
