@@ -34,7 +34,7 @@ describe('logger', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^\d\d:\d\d:\d\d\.\d{3} WARN  slow store tenant=acme authorization=\[Redacted\]$/,
+      /^\d\d:\d\d:\d\d\.\d{3} WARN {2}slow store tenant=acme authorization=\[Redacted\]$/,
     );
   });
 });
