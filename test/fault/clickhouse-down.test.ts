@@ -61,11 +61,13 @@ describe('fold while ClickHouse is down', () => {
       const membersBefore = await members();
       expect(membersBefore).toHaveLength(1);
 
-      // Stopped while the next part of the stream arrives and is being inserted.
-      const sending = producer.send(0.4, 100);
+      // Stopped while the next part of the stream arrives and is being folded; more arrives
+      // while it is away.
+      const sending = producer.send(0.2, 100);
       await clickhouse.stop();
       const stoppedAt = Date.now();
       await sending;
+      await producer.send(0.2, 100);
       await expectWaiting(consumer, {
         since: stoppedAt,
         sessionTimeoutMs: SESSION_TIMEOUT_MS,

@@ -71,11 +71,13 @@ describe('fold while Redis is down', () => {
       const membersBefore = await members();
       expect(membersBefore).toHaveLength(1);
 
-      // Stopped while the next part of the stream arrives and is being folded; it keeps arriving.
-      const sending = producer.send(0.4, 100);
+      // Stopped while the next part of the stream arrives and is being folded; more arrives
+      // while it is away.
+      const sending = producer.send(0.2, 100);
       await redis.stop();
       const stoppedAt = Date.now();
       await sending;
+      await producer.send(0.2, 100);
       await expectWaiting(consumer, {
         since: stoppedAt,
         sessionTimeoutMs: SESSION_TIMEOUT_MS,
