@@ -24,8 +24,8 @@ ENGINE = AggregatingMergeTree()
 -- month once all of it is older than the cut (rollups outlive raw events by up to a month).
 PARTITION BY toYYYYMM(hour)
 ORDER BY (tenant, name, dim_key, dim_value, hour)
--- Small granules: a series wants 24 rows per day partition, and each row's sketches weigh
--- kilobytes; 18.16 reads (and deserializes) whole granules.
+-- Small granules: a series is a narrow key range of each part (24 rows a day), each row's
+-- sketches weigh kilobytes, and 18.16 reads (and deserializes) whole granules.
 SETTINGS index_granularity = 128;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS events_hour_mv TO events_hour AS
