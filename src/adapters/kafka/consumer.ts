@@ -171,6 +171,7 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): EventLogCons
     if (state !== 'running' || payload.isStale() || batch.messages.length === 0) return;
     const { topic, partition } = batch;
     const batchGeneration = generation;
+    const stale = () => state !== 'running' || generation !== batchGeneration || payload.isStale();
     try {
       await heartbeating(payload, () =>
         handlers.onBatch({
@@ -179,10 +180,19 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): EventLogCons
           records: toLogRecords(topic, partition, batch.messages),
           highWatermark: Number(batch.highWatermark),
           heartbeat: () => payload.heartbeat(),
-          isStale: () => state !== 'running' || generation !== batchGeneration || payload.isStale(),
+          isStale: stale,
         }),
       );
     } catch (error) {
+      // A batch given up because its partition moved (a rebalance or a stop during an outage) is
+      // left uncommitted for the next owner, which starts from the sinks' offsets: not a crash.
+      if (stale()) {
+        logger.info(
+          { err: error, groupId, topic, partition },
+          'kafka: batch abandoned, partition moved',
+        );
+        return;
+      }
       fail(error);
       return;
     }
