@@ -5,11 +5,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createClient } from '@clickhouse/client';
 import { Redis } from 'ioredis';
 import { CompressionTypes } from 'kafkajs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createClickHouseHistory } from '../../src/adapters/clickhouse/history.js';
 import { createRedisLiveWindows } from '../../src/adapters/redis/live-windows.js';
 import { aggregateValue } from '../../src/live/compute.js';
 import type { Aggregate } from '../../src/events/metric.js';
+import { createPrivateDatabase } from '../support/private-services.js';
 import { freshName, freshTopic, testEnv, testKafka, waitFor } from '../support/services.js';
 import {
   EVENT_NAMES,
@@ -17,6 +18,7 @@ import {
   generate,
   random,
   singleBucket,
+  truthValue,
   tenantKeys,
   truthKey,
 } from '../support/generator.js';
@@ -55,12 +57,15 @@ describe('fold under SIGKILL', () => {
   it('ends with the exact ground truth in Redis and ClickHouse after 10 kills', async () => {
     const services = testEnv();
     const topic = await freshTopic('crash', 4);
+    // A database of its own: other tests of the run write events of the same tenants.
+    const { database, drop } = await createPrivateDatabase('crash');
+    onTestFinished(drop);
     const prefix = `${services.REDIS_PREFIX}.crash`;
     const env = {
       KAFKA_BROKERS: services.KAFKA_BROKERS,
       REDIS_URL: services.REDIS_URL,
       CLICKHOUSE_URL: services.CLICKHOUSE_URL,
-      CLICKHOUSE_DATABASE: services.CLICKHOUSE_DATABASE,
+      CLICKHOUSE_DATABASE: database,
       REDIS_PREFIX: prefix,
       INGEST_TOPICS: topic,
       DEAD_LETTER_TOPIC: `${topic}.dlq`,
@@ -116,7 +121,7 @@ describe('fold under SIGKILL', () => {
 
     const clickhouse = createClient({
       url: services.CLICKHOUSE_URL,
-      database: services.CLICKHOUSE_DATABASE,
+      database,
     });
     const historyCount = async () => {
       const result = await clickhouse.query({
@@ -160,7 +165,7 @@ describe('fold under SIGKILL', () => {
       const live = createRedisLiveWindows({ redis, prefix, horizonMs: 3_900_000 });
       const history = createClickHouseHistory({
         client: clickhouse,
-        database: services.CLICKHOUSE_DATABASE,
+        database,
       });
       await waitFor(async () => (await historyCount()) >= expectedTotal, {
         timeout: 240_000,
@@ -176,7 +181,7 @@ describe('fold under SIGKILL', () => {
             const expected = new Map(
               [...truth.entries()]
                 .filter(([k]) => k.startsWith(truthKey(tenant, event)) && !k.endsWith('|'))
-                .map(([k, t]) => [k.split('|')[2]!, pickTruth(t, aggregate)]),
+                .map(([k, t]) => [k.split('|')[2]!, truthValue(t, aggregate)]),
             );
             const liveStats = await live.read({
               tenant,
@@ -216,21 +221,3 @@ describe('fold under SIGKILL', () => {
     }
   }, 600_000);
 });
-
-function pickTruth(
-  t: ReturnType<typeof generate>['truth'] extends Map<string, infer T> ? T : never,
-  aggregate: Aggregate,
-) {
-  switch (aggregate) {
-    case 'COUNT':
-      return t.count;
-    case 'SUM':
-      return t.valueCount ? t.sumMicros / 1e6 : null;
-    case 'MIN':
-      return t.valueCount ? t.min : null;
-    case 'MAX':
-      return t.valueCount ? t.max : null;
-    default:
-      throw new Error(`no ground truth for ${aggregate}`);
-  }
-}

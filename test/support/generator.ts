@@ -1,4 +1,5 @@
 // A deterministic event stream with its ground truth: what the fold must end up with.
+import type { Aggregate } from '../../src/events/metric.js';
 import { hashApiKey } from '../../src/api/auth.js';
 import { seededRandom as random } from './random.js';
 
@@ -31,6 +32,22 @@ const PLANS = ['free', 'pro', 'team'];
 /** API_KEYS entries for the generator's tenants; the keys are `key-<tenant>`. */
 export const tenantKeys = () =>
   TENANTS.map((tenant) => `${hashApiKey(`key-${tenant}`)}:${tenant}`).join(',');
+
+/** The ground truth of an aggregate the stores keep exactly (COUNT, SUM, MIN, MAX). */
+export function truthValue(t: Truth, aggregate: Aggregate): number | null {
+  switch (aggregate) {
+    case 'COUNT':
+      return t.count;
+    case 'SUM':
+      return t.valueCount ? t.sumMicros / 1e6 : null;
+    case 'MIN':
+      return t.valueCount ? t.min : null;
+    case 'MAX':
+      return t.valueCount ? t.max : null;
+    default:
+      throw new Error(`no ground truth for ${aggregate}`);
+  }
+}
 
 export const truthKey = (tenant: string, name: string, group = '') => `${tenant}|${name}|${group}`;
 

@@ -16,6 +16,7 @@ import {
   random,
   singleBucket,
   truthKey,
+  truthValue,
   type Truth,
 } from '../../support/generator.js';
 import { testKafka, waitFor } from '../../support/services.js';
@@ -103,21 +104,6 @@ export async function historyRows(
   return Number((await result.json<{ n: string }>())[0]!.n);
 }
 
-function truthOf(t: Truth, aggregate: Aggregate): number | null {
-  switch (aggregate) {
-    case 'COUNT':
-      return t.count;
-    case 'SUM':
-      return t.valueCount ? t.sumMicros / 1e6 : null;
-    case 'MIN':
-      return t.valueCount ? t.min : null;
-    case 'MAX':
-      return t.valueCount ? t.max : null;
-    default:
-      throw new Error(`no ground truth for ${aggregate}`);
-  }
-}
-
 /**
  * Waits (up to `timeoutMs`) until COUNT per tenant, event and country equals the ground truth in
  * both sinks, then checks SUM, MIN and MAX exactly too.
@@ -138,7 +124,7 @@ export async function expectGroundTruth(
         const expected = Object.fromEntries(
           [...truth]
             .filter(([key]) => key.startsWith(truthKey(tenant, event)) && !key.endsWith('|'))
-            .map(([key, t]) => [key.split('|')[2]!, truthOf(t, aggregate)]),
+            .map(([key, t]) => [key.split('|')[2]!, truthValue(t, aggregate)]),
         );
         const live = await sinks.live.read({ tenant, metric, fromMs, toMs, maxGroups: 50 });
         expect(
