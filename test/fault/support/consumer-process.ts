@@ -119,8 +119,9 @@ export async function expectWaiting(
     consumer
       .logs('fold waiting for a dependency')
       .filter((w) => options.step === undefined || w.step === options.step);
+  // Generous: a batch in flight when the store went away first runs into the client's timeout.
   await waitFor(() => waits().length > 0, {
-    timeout: 20_000,
+    timeout: 45_000,
     message: `the consumer saying it waits${options.step ? ` for ${options.step}` : ''}`,
   });
   await waitFor(() => Date.now() - options.since > 2 * options.sessionTimeoutMs, {
