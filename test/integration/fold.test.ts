@@ -3,7 +3,7 @@
 // aggregate, with filters, groupBy, late events, repeated ids, lookups and several tenants.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventLimitsFrom } from '../../src/events/validate.js';
-import type { Aggregate, Metric } from '../../src/events/metric.js';
+import { AGGREGATES, type Aggregate, type Metric } from '../../src/events/metric.js';
 import { createIngestor } from '../../src/ingest/ingestor.js';
 import { aggregateValue } from '../../src/live/compute.js';
 import type { EventLogProducer } from '../../src/ports/event-log.js';
@@ -144,18 +144,7 @@ describe('fold into Redis and ClickHouse', () => {
     expect(app.fold.fold.metrics.late.values().get('live')).toBe(1);
   });
 
-  const aggregates: Aggregate[] = [
-    'COUNT',
-    'SUM',
-    'AVG',
-    'MIN',
-    'MAX',
-    'UNIQUES',
-    'P50',
-    'P90',
-    'P95',
-    'P99',
-  ];
+  const aggregates: readonly Aggregate[] = AGGREGATES;
 
   it.each(aggregates)(
     '%s agrees with the ground truth in live and history, total and grouped',
