@@ -31,40 +31,11 @@
 //    and, as the baseline, when a raw kafkajs consumer in this process receives it;
 // 5. the fold process's CPU time (/proc) and peak RSS (VmHWM), the engines' CPU time, and the
 //    Redis commands run per event with Redis's own time in them (INFO commandstats).
-// Events: ~165 B of JSON (id, one of 4 names, epoch-ms timestamp, userId of 50 000, value, three
-// dimensions), tenant `default` in the header, keyed by user.
-// Both sinks are checked at the end of each phase: ClickHouse and the live windows must hold
-// exactly the events produced.
-import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { createClient } from '@clickhouse/client';
-import { Redis } from 'ioredis';
-import { Kafka, logLevel, type RecordMetadata } from 'kafkajs';
-import { pino } from 'pino';
-import { createMigrator } from '../src/adapters/clickhouse/migrate.js';
-import { createKafkaEventLog } from '../src/adapters/kafka/event-log.js';
-import { createRedisFoldProgress } from '../src/adapters/redis/fold-progress.js';
-import { liveKeys } from '../src/adapters/redis/live-keys.js';
-import { createRedisLiveWindows } from '../src/adapters/redis/live-windows.js';
-import { redisKey } from '../src/adapters/redis/keys.js';
-import type { LogMessage } from '../src/ports/event-log.js';
-import {
-  arrayMessage,
-  EVENT_NAMES,
-  generateEvent,
-  singleEventMessage,
-  TENANT,
-} from './support/events.js';
-import { startFoldProcess, type FoldProcess } from './support/fold-process.js';
-import { loadAverage, processUsage } from './support/proc.js';
-import { rawConsume, type RawConsumeResult } from './support/raw-consume.js';
-import { stackEnv, stackPid } from './support/stack-env.js';
+import { createPipelineBench, PARTITIONS, type EngineCpu } from './support/pipeline-bench.js';
+import { loadAverage } from './support/proc.js';
 import { formatCount, formatMiB, percentile } from './support/stats.js';
 import { markdownTable } from './support/table.js';
-import { createOffsetTimeline, type OffsetTimeline } from './support/timeline.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -87,454 +58,17 @@ const FRESH_SECONDS = Number(args['fresh-seconds'] ?? (args.quick ? 10 : 20));
 const FRESH_RATE = Number(args['fresh-rate'] ?? 10_000);
 const PHASES = new Set(args.phases.split(','));
 const WITH_IDS = !args['without-ids'];
-const PARTITIONS = 4;
-/** Produce ticks of the freshness phase: each sends the events that fell due since the last. */
-const TICK_MS = 5;
-const MAX_SEND = 1000;
-const NAMES = [...new Set(EVENT_NAMES)];
-const DONE_TIMEOUT_MS = 600_000;
-
-const env = stackEnv();
-const brokers = env.KAFKA_BROKERS.split(',');
-const run = randomBytes(3).toString('hex');
-const base = `bench.pipeline.${run}`;
-const database = `bench_pipeline_${run}`;
-const prefix = `bpipe.${run}`;
-const topics = { single: `${base}.single`, batched: `${base}.batched`, fresh: `${base}.fresh` };
 const say = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
-
-const redis = new Redis(env.REDIS_URL);
-const clickhouse = createClient({ url: env.CLICKHOUSE_URL });
-const kafka = new Kafka({ clientId: 'bench-pipeline', brokers, logLevel: logLevel.NOTHING });
-const log = createKafkaEventLog({
-  brokers,
-  clientId: 'bench-pipeline',
-  logger: pino({ level: 'silent' }),
+const bench = createPipelineBench({
+  events: EVENTS,
+  withIds: WITH_IDS,
+  say,
+  foldEnv: args['fold-env'],
+  foldNodeArgs: args['fold-node-arg'],
+  ...(args.profile ? { profile: args.profile } : {}),
+  ...(args['fold-root'] ? { foldRoot: args['fold-root'] } : {}),
+  ...(args['fold-log'] ? { foldLog: args['fold-log'] } : {}),
 });
-const progress = createRedisFoldProgress({ redis, prefix });
-const live = createRedisLiveWindows({ redis, prefix, horizonMs: 3_900_000 });
-const keys = liveKeys(prefix);
-let groups = 0;
-const groupId = (what: string) => `${base}.${what}.${groups++}`;
-
-/** The engines' CPU time and, from INFO commandstats, the Redis commands run (by name). */
-interface EngineCpu {
-  kafka: number;
-  clickhouse: number;
-  redis: number;
-  /** Per command: calls and the microseconds Redis spent in them. */
-  redisCalls: Map<string, { calls: number; usec: number }>;
-}
-
-async function engineCpu(): Promise<EngineCpu> {
-  const [cpu, stats] = await Promise.all([redis.info('cpu'), redis.info('commandstats')]);
-  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(cpu)?.[1] ?? 0);
-  const cpuOf = (file: string) => {
-    const pid = stackPid(file);
-    return pid === null ? NaN : processUsage(pid).cpuSeconds;
-  };
-  const redisCalls = new Map<string, { calls: number; usec: number }>();
-  for (const match of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm))
-    redisCalls.set(match[1]!, { calls: Number(match[2]), usec: Number(match[3]) });
-  return {
-    kafka: cpuOf('kafka/kafka.pid'),
-    clickhouse: cpuOf('clickhouse/clickhouse.pid'),
-    redis: field('used_cpu_user') + field('used_cpu_sys'),
-    redisCalls,
-  };
-}
-
-const cpuSince = (before: EngineCpu, after: EngineCpu): EngineCpu => ({
-  kafka: after.kafka - before.kafka,
-  clickhouse: after.clickhouse - before.clickhouse,
-  redis: after.redis - before.redis,
-  redisCalls: new Map(
-    [...after.redisCalls]
-      .map(([name, { calls, usec }]) => {
-        const was = before.redisCalls.get(name) ?? { calls: 0, usec: 0 };
-        return [name, { calls: calls - was.calls, usec: usec - was.usec }] as const;
-      })
-      .filter(([name, { calls }]) => calls > 0 && name !== 'info'),
-  ),
-});
-
-/** Every fold child started, so none outlives the benchmark when a phase fails. */
-const folds = new Set<FoldProcess>();
-
-async function startFold(topic: string): Promise<FoldProcess> {
-  if (args.profile) mkdirSync(args.profile, { recursive: true });
-  const fold = await startFoldProcess({
-    settings: {
-      KAFKA_BROKERS: env.KAFKA_BROKERS,
-      REDIS_URL: env.REDIS_URL,
-      CLICKHOUSE_URL: env.CLICKHOUSE_URL,
-      CLICKHOUSE_DATABASE: database,
-      REDIS_PREFIX: prefix,
-      INGEST_TOPICS: topic,
-      DEAD_LETTER_TOPIC: `${topic}.dlq`,
-      CONSUMER_GROUP: groupId('fold'),
-      TOPIC_PARTITIONS: String(PARTITIONS),
-      LOG_LEVEL: 'info',
-      ...Object.fromEntries(
-        args['fold-env'].map((setting) => {
-          const eq = setting.indexOf('=');
-          return [setting.slice(0, eq), setting.slice(eq + 1)];
-        }),
-      ),
-    },
-    ...(args.profile ? { cpuProfileDir: args.profile } : {}),
-    ...(args['fold-root'] ? { root: args['fold-root'] } : {}),
-    ...(args['fold-log'] ? { logFile: args['fold-log'] } : {}),
-    nodeArgs: args['fold-node-arg'],
-  });
-  folds.add(fold);
-  return fold;
-}
-
-/** Fills a topic before anything reads it, so the fold's rate is not bounded by the producer. */
-async function fill(topic: string, messages: LogMessage[]): Promise<void> {
-  const producer = log.producer();
-  const started = performance.now();
-  // Kafka takes at most 1 MB per record batch: big array messages go a few at a time.
-  let chunk: LogMessage[] = [];
-  let bytes = 0;
-  for (const message of messages) {
-    if (chunk.length === 10_000 || bytes + message.value.length > 512 * 1024) {
-      await producer.send(topic, chunk);
-      chunk = [];
-      bytes = 0;
-    }
-    chunk.push(message);
-    bytes += message.value.length;
-  }
-  await producer.send(topic, chunk);
-  await producer.close();
-  const seconds = (performance.now() - started) / 1000;
-  const average = messages.reduce((sum, m) => sum + m.value.length, 0) / messages.length;
-  say(
-    `  filled ${topic}: ${formatCount(messages.length)} messages of ${average.toFixed(0)} B on average in ${seconds.toFixed(1)} s`,
-  );
-}
-
-function singleMessages(): LogMessage[] {
-  const last = Date.now();
-  // Event time spreads over the minute before now, as a busy stream's would.
-  return Array.from({ length: EVENTS }, (_, i) =>
-    singleEventMessage(
-      generateEvent(`${run}s`, i, last - 60_000 + Math.floor((i * 60_000) / EVENTS), WITH_IDS),
-    ),
-  );
-}
-
-function arrayMessages(): LogMessage[] {
-  const last = Date.now();
-  const messages: LogMessage[] = [];
-  for (let i = 0; i < EVENTS;) {
-    const size = Math.min(EVENTS - i, 100 + ((i * 7919) % 401));
-    const events = Array.from({ length: size }, (_, k) =>
-      generateEvent(
-        `${run}b`,
-        i + k,
-        last - 60_000 + Math.floor(((i + k) * 60_000) / EVENTS),
-        WITH_IDS,
-      ),
-    );
-    messages.push(arrayMessage(events));
-    i += size;
-  }
-  return messages;
-}
-
-async function bestRaw(topic: string, records: number): Promise<RawConsumeResult> {
-  const results: RawConsumeResult[] = [];
-  for (const concurrency of [1, 4]) {
-    const result = await rawConsume({
-      brokers,
-      topic,
-      records,
-      groupId: groupId('raw'),
-      concurrency,
-    });
-    say(
-      `  raw kafkajs, ${concurrency} partition(s) at a time: ${formatCount(records / result.fromStartSeconds)} records/s from connect, ` +
-        `${formatCount(result.steadyRecordsPerSecond)} after the first batch`,
-    );
-    results.push(result);
-  }
-  return results.reduce((a, b) => (b.fromStartSeconds < a.fromStartSeconds ? b : a));
-}
-
-interface FoldRun {
-  /** From the fold's engines being ready until its progress covered every record. */
-  seconds: number;
-  /** Records folded after the first progress was seen, over the time since: the steady rate. */
-  steadyRecordsPerSecond: number;
-  cpuSeconds: number;
-  idleRssBytes: number;
-  peakRssBytes: number;
-  engines: EngineCpu;
-  loads: [number, number];
-  problems: string[];
-}
-
-async function progressOffsets(topic: string): Promise<Map<number, number>> {
-  const rows = await progress.read([topic]);
-  return new Map(rows.map((row) => [row.partition, row.offset]));
-}
-
-/** Runs a fold process over a filled topic until its progress reaches the topic's end. */
-async function foldAll(topic: string): Promise<FoldRun> {
-  const ends = await log.endOffsets([topic]);
-  const total = ends.reduce((sum, end) => sum + end.offset, 0);
-  const loadBefore = loadAverage();
-  const enginesBefore = await engineCpu();
-  const fold = await startFold(topic);
-  let first: { at: number; folded: number } | undefined;
-  const deadline = performance.now() + DONE_TIMEOUT_MS;
-  for (;;) {
-    const at = performance.now();
-    const offsets = await progressOffsets(topic);
-    const folded = ends.reduce((sum, end) => sum + (offsets.get(end.partition) ?? -1) + 1, 0);
-    if (folded > 0 && !first) first = { at, folded };
-    if (folded >= total) {
-      const usage = fold.usage();
-      const engines = cpuSince(enginesBefore, await engineCpu());
-      await fold.stop();
-      return {
-        seconds: (at - fold.readyAt) / 1000,
-        steadyRecordsPerSecond:
-          first!.at < at ? ((total - first!.folded) * 1000) / (at - first!.at) : NaN,
-        cpuSeconds: usage.cpuSeconds - fold.idle.cpuSeconds,
-        idleRssBytes: fold.idle.rssBytes,
-        peakRssBytes: usage.peakRssBytes,
-        engines,
-        loads: [loadBefore, loadAverage()],
-        problems: fold.problems,
-      };
-    }
-    if (at > deadline) {
-      await fold.stop();
-      throw new Error(`the fold of ${topic} did not finish in time: ${folded} of ${total} records`);
-    }
-    await sleep(5);
-  }
-}
-
-/** Both sinks must hold exactly the events of the topic. */
-async function verify(topic: string, expected: number, fromMs: number): Promise<string> {
-  const rows = await (
-    await clickhouse.query({
-      query: `SELECT count() AS n FROM ${database}.events WHERE topic = '${topic}'`,
-      format: 'JSONEachRow',
-    })
-  ).json<{ n: string }>();
-  const history = Number(rows[0]?.n ?? 0);
-  let liveCount = 0;
-  for (const event of NAMES) {
-    const stats = await live.read({
-      tenant: TENANT,
-      metric: { event, aggregate: 'COUNT', filter: [{ key: 'topic', in: [topic] }], groupBy: null },
-      fromMs: fromMs - 120_000,
-      toMs: Date.now() + 60_000,
-      maxGroups: 1,
-    });
-    liveCount += stats[0]?.count ?? 0;
-  }
-  const dead = (await log.endOffsets([`${topic}.dlq`])).reduce((sum, end) => sum + end.offset, 0);
-  const line = `ClickHouse ${formatCount(history)}, live windows ${formatCount(liveCount)}, dead letters ${dead} (expected ${formatCount(expected)}, 0)`;
-  if (history !== expected || liveCount !== expected || dead !== 0)
-    throw new Error(`the sinks do not hold what was produced: ${line}`);
-  return line;
-}
-
-interface Freshness {
-  events: number;
-  seconds: number;
-  /** Produce -> counted by the live windows in Redis, ms. */
-  live: number[];
-  /** Produce -> covered by the fold progress (the change feed notifies right after), ms. */
-  progress: number[];
-  /** Produce -> received by a raw kafkajs consumer, ms: the baseline. */
-  raw: number[];
-  /** Produce -> the producer's send resolved (acks from all in-sync replicas), ms. */
-  acked: number[];
-  foldCores: number;
-  peakRssBytes: number;
-  idleRssBytes: number;
-  engines: EngineCpu;
-  loads: [number, number];
-  problems: string[];
-}
-
-interface Sent {
-  producedAt: number;
-  ackedAt?: number;
-  partitions: number[];
-  names: string[];
-  metadata: Promise<RecordMetadata[]>;
-}
-
-/** Polls Redis back to back: the live windows' per-group offsets and the fold progress. */
-function startPolling(topic: string, liveSeen: OffsetTimeline, progressSeen: OffsetTimeline) {
-  const poller = new Redis(env.REDIS_URL);
-  const offsetKeys = NAMES.map((name) => keys.offsets(keys.group(TENANT, name)));
-  const progressKey = redisKey(prefix, 'progress', topic);
-  let polling = true;
-  const loop = (async () => {
-    while (polling) {
-      const pipeline = poller.pipeline();
-      for (const key of offsetKeys) pipeline.hgetall(key);
-      pipeline.hgetall(progressKey);
-      const replies = (await pipeline.exec())!.map(([, r]) => r as Record<string, string>);
-      const at = performance.now();
-      NAMES.forEach((name, i) => {
-        for (let p = 0; p < PARTITIONS; p++) {
-          const stored = replies[i]![`${topic}:${p}`];
-          if (stored !== undefined) liveSeen.observe(`${name}|${p}`, Number(stored), at);
-        }
-      });
-      for (const [partition, value] of Object.entries(replies[NAMES.length]!))
-        progressSeen.observe(partition, Number(value.split(':')[0]), at);
-      await sleep(1);
-    }
-  })();
-  return async () => {
-    polling = false;
-    await loop;
-    poller.disconnect();
-  };
-}
-
-async function freshness(): Promise<Freshness> {
-  const topic = topics.fresh;
-  const liveSeen = createOffsetTimeline();
-  const progressSeen = createOffsetTimeline();
-  const rawSeen = createOffsetTimeline();
-  const loadBefore = loadAverage();
-  const fold = await startFold(topic);
-  const stopPolling = startPolling(topic, liveSeen, progressSeen);
-  const raw = kafka.consumer({ groupId: groupId('raw-fresh'), maxWaitTimeInMs: 250 });
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  const closeAll = () =>
-    Promise.allSettled([stopPolling(), producer.disconnect(), raw.disconnect(), fold.stop()]);
-  try {
-    await raw.connect();
-    await raw.subscribe({ topics: [topic], fromBeginning: true });
-    await raw.run({
-      partitionsConsumedConcurrently: PARTITIONS,
-      eachBatch: async ({ batch }) =>
-        rawSeen.observe(String(batch.partition), Number(batch.lastOffset()), performance.now()),
-    });
-    await producer.connect();
-    let produced = 0;
-    const send = (count: number, at: number, partitionOf: (i: number) => number): Sent => {
-      const events = Array.from({ length: count }, (_, k) =>
-        generateEvent(`${run}f`, produced + k, Date.now(), WITH_IDS),
-      );
-      const partitions = events.map((_, k) => partitionOf(produced + k));
-      produced += count;
-      const metadata = producer.send({
-        topic,
-        acks: -1,
-        messages: events.map((e, k) => ({
-          ...singleEventMessage(e),
-          partition: partitions[k]!,
-        })),
-      });
-      const sent: Sent = { producedAt: at, partitions, names: events.map((e) => e.name), metadata };
-      metadata.then(
-        () => (sent.ackedAt = performance.now()),
-        () => undefined, // awaited with the others below
-      );
-      return sent;
-    };
-
-    // Warm-up: one event per partition, visible everywhere, so the measured window starts joined.
-    const warm = send(PARTITIONS, performance.now(), (i) => i % PARTITIONS);
-    const warmOffsets = await warm.metadata;
-    const deadline = performance.now() + 60_000;
-    while (
-      !warmOffsets.every(
-        (m) =>
-          progressSeen.latest(String(m.partition)) >= Number(m.baseOffset) &&
-          rawSeen.latest(String(m.partition)) >= Number(m.baseOffset),
-      )
-    ) {
-      if (performance.now() > deadline) throw new Error('the warm-up events never became visible');
-      await sleep(5);
-    }
-
-    say(`  producing ${formatCount(FRESH_RATE)} events/s for ${FRESH_SECONDS} s`);
-    const enginesBefore = await engineCpu();
-    const cpuBefore = fold.usage().cpuSeconds;
-    const sends: Sent[] = [];
-    const start = performance.now();
-    const firstMeasured = produced;
-    for (let now = start; now - start < FRESH_SECONDS * 1000; now = performance.now()) {
-      const due = Math.floor(((now - start) * FRESH_RATE) / 1000) - (produced - firstMeasured);
-      // A stalled tick (a busy machine) catches up in several sends: Kafka takes 1 MB per batch.
-      for (let left = due; left > 0; left -= MAX_SEND)
-        sends.push(send(Math.min(left, MAX_SEND), now, (i) => i % PARTITIONS));
-      await sleep(TICK_MS);
-    }
-    const seconds = (performance.now() - start) / 1000;
-    const metadata = await Promise.all(sends.map((s) => s.metadata));
-    const ends = new Map<number, number>();
-    metadata.forEach((replies, i) => {
-      for (const m of replies) {
-        const count = sends[i]!.partitions.filter((p) => p === m.partition).length;
-        ends.set(
-          m.partition,
-          Math.max(ends.get(m.partition) ?? -1, Number(m.baseOffset) + count - 1),
-        );
-      }
-    });
-    const settle = performance.now() + DONE_TIMEOUT_MS;
-    while (![...ends].every(([p, last]) => progressSeen.latest(String(p)) >= last)) {
-      if (performance.now() > settle)
-        throw new Error('the freshness events never all became visible');
-      await sleep(5);
-    }
-    const usage = fold.usage();
-    const engines = cpuSince(enginesBefore, await engineCpu());
-    const busySeconds = (performance.now() - start) / 1000;
-
-    const latencies = {
-      live: [] as number[],
-      progress: [] as number[],
-      raw: [] as number[],
-      acked: [] as number[],
-    };
-    sends.forEach((sent, i) => {
-      const baseOffsets = new Map(metadata[i]!.map((m) => [m.partition, Number(m.baseOffset)]));
-      const next = new Map<number, number>();
-      sent.partitions.forEach((partition, k) => {
-        const offset = baseOffsets.get(partition)! + (next.get(partition) ?? 0);
-        next.set(partition, (next.get(partition) ?? 0) + 1);
-        const since = (at: number | undefined) =>
-          at === undefined ? Infinity : at - sent.producedAt;
-        latencies.live.push(since(liveSeen.firstAt(`${sent.names[k]}|${partition}`, offset)));
-        latencies.progress.push(since(progressSeen.firstAt(String(partition), offset)));
-        latencies.raw.push(since(rawSeen.firstAt(String(partition), offset)));
-        latencies.acked.push(since(sent.ackedAt));
-      });
-    });
-    for (const list of Object.values(latencies)) list.sort((a, b) => a - b);
-    return {
-      events: produced - firstMeasured,
-      seconds,
-      ...latencies,
-      foldCores: (usage.cpuSeconds - cpuBefore) / busySeconds,
-      peakRssBytes: usage.peakRssBytes,
-      idleRssBytes: fold.idle.rssBytes,
-      engines,
-      loads: [loadBefore, loadAverage()],
-      problems: fold.problems,
-    };
-  } finally {
-    await closeAll();
-  }
-}
 
 const rate = (n: number, seconds: number) => formatCount(n / seconds);
 const ms = (sorted: number[], q: number) => percentile(sorted, q).toFixed(1);
@@ -542,12 +76,7 @@ const micros = (cpuSeconds: number, n: number) => ((cpuSeconds * 1e6) / n).toFix
 
 async function main(): Promise<void> {
   say(
-    `run ${run}: ${formatCount(EVENTS)} events per throughput topic, freshness ${formatCount(FRESH_RATE)}/s for ${FRESH_SECONDS} s, load ${loadAverage()}`,
-  );
-  await createMigrator({ client: clickhouse, database }).apply();
-  await log.ensureTopics(
-    Object.values(topics).flatMap((t) => [t, `${t}.dlq`]),
-    PARTITIONS,
+    `${formatCount(EVENTS)} events per throughput topic, freshness ${formatCount(FRESH_RATE)}/s for ${FRESH_SECONDS} s, load ${loadAverage()}`,
   );
   const rows: string[][] = [];
   const engineRows: string[][] = [];
@@ -572,15 +101,8 @@ async function main(): Promise<void> {
   };
 
   if (PHASES.has('single')) {
-    const startMs = Date.now();
-    await fill(topics.single, singleMessages());
-    say('phase 1: raw kafkajs baseline on the one-event topic');
-    const raw = await bestRaw(topics.single, EVENTS);
-    say('phase 2: the fold on the one-event topic');
-    const fold = await foldAll(topics.single);
-    say(
-      `  ${rate(EVENTS, fold.seconds)} events/s; ${await verify(topics.single, EVENTS, startMs)}`,
-    );
+    say('phases 1 and 2: raw kafkajs baseline, then the fold, on a one-event topic');
+    const { raw, fold } = await bench.throughput('single');
     const rawRate = EVENTS / raw.fromStartSeconds;
     rows.push(
       [
@@ -618,26 +140,19 @@ async function main(): Promise<void> {
   }
 
   if (PHASES.has('batched')) {
-    const startMs = Date.now();
-    const messages = arrayMessages();
-    await fill(topics.batched, messages);
-    say('phase 3: raw kafkajs baseline and the fold on the array topic');
-    const raw = await bestRaw(topics.batched, messages.length);
-    const fold = await foldAll(topics.batched);
-    say(
-      `  ${rate(EVENTS, fold.seconds)} events/s; ${await verify(topics.batched, EVENTS, startMs)}`,
-    );
+    say('phase 3: raw kafkajs baseline and the fold on an array topic');
+    const { raw, fold, messages } = await bench.throughput('batched');
     rows.push(
       [
-        `array messages (${formatCount(EVENTS / messages.length)} events each on average): start → both sinks (events/s)`,
+        `array messages (${formatCount(EVENTS / messages)} events each on average): start → both sinks (events/s)`,
         rate(EVENTS, fold.seconds),
-        `${rate(messages.length, raw.fromStartSeconds)} raw kafkajs records/s = ${rate(EVENTS, raw.fromStartSeconds)} events/s`,
+        `${rate(messages, raw.fromStartSeconds)} raw kafkajs records/s = ${rate(EVENTS, raw.fromStartSeconds)} events/s`,
         (raw.fromStartSeconds / fold.seconds).toFixed(2),
         '≥ 200,000 events/s',
       ],
       [
         '  same, steady: after the first batch (events/s)',
-        formatCount((fold.steadyRecordsPerSecond * EVENTS) / messages.length),
+        formatCount((fold.steadyRecordsPerSecond * EVENTS) / messages),
         '',
         '',
         '',
@@ -657,12 +172,9 @@ async function main(): Promise<void> {
   }
 
   if (PHASES.has('fresh')) {
-    const startMs = Date.now();
     say('phase 4: freshness');
-    const f = await freshness();
-    say(
-      `  ${rate(f.events, f.seconds)} events/s produced; ${await verify(topics.fresh, f.events + PARTITIONS, startMs)}`,
-    );
+    const f = await bench.freshness(FRESH_RATE, FRESH_SECONDS);
+    say(`  ${rate(f.events, f.seconds)} events/s produced; ${f.verified}`);
     for (const [q, label] of [
       [0.5, 'p50'],
       [0.95, 'p95'],
@@ -750,34 +262,9 @@ function summarise(lines: string[]): string {
   return [...counts].map(([what, n]) => `- ${n} × ${what}`).join('\n');
 }
 
-async function cleanUp(): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const existing = new Set(await admin.listTopics());
-  await admin
-    .deleteTopics({ topics: [...existing].filter((t) => t.startsWith(`${base}.`)) })
-    .catch(() => undefined);
-  const ours = (await admin.listGroups()).groups
-    .map((g) => g.groupId)
-    .filter((g) => g.startsWith(`${base}.`));
-  if (ours.length > 0) await admin.deleteGroups(ours).catch(() => undefined);
-  await admin.disconnect();
-  await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${database}` });
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    if (found.length > 0) await redis.unlink(...found);
-    cursor = next;
-  } while (cursor !== '0');
-}
-
 try {
+  await bench.setUp();
   await main();
 } finally {
-  await Promise.all([...folds].map((fold) => fold.stop()));
-  if (args.keep) say(`kept topics ${base}.*, database ${database}, Redis keys ${prefix}:*`);
-  else await cleanUp();
-  await log.close();
-  await clickhouse.close();
-  redis.disconnect();
+  await bench.close(args.keep);
 }
