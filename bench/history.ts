@@ -19,6 +19,7 @@ import type { PositionedEvent } from '../src/events/event.js';
 import type { Aggregate, Metric } from '../src/events/metric.js';
 import type { RollupCapabilities } from '../src/history/plan.js';
 import type { HistoryQuery, HistoryResult, HistoryStore } from '../src/ports/history.js';
+import { HISTORY_START_S, loadHistoryData } from './support/history-data.js';
 
 const URL = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:18123';
 const EVENTS = Number(process.env.EVENTS ?? 20_000_000);
@@ -33,8 +34,7 @@ const DATABASE = process.env.DATABASE ?? `bench_hist_${randomBytes(3).toString('
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 /** Whole days, so the range is exactly DAYS days of 1 h buckets. */
-const START_S = Math.floor(Date.UTC(2024, 0, 1) / 1000);
-const SPAN_S = DAYS * 86_400;
+const START_S = HISTORY_START_S;
 
 const client = createClient({
   url: URL,
@@ -52,36 +52,6 @@ const count = async (sql: string): Promise<number> => {
   ).json<{ n: string }>();
   return Number(rows[0]?.n ?? 0);
 };
-
-async function load(): Promise<void> {
-  const started = performance.now();
-  for (let offset = 0; offset < EVENTS; offset += CHUNK) {
-    const rows = Math.min(CHUNK, EVENTS - offset);
-    // Every value is deterministic in `number`: the same EVENTS give the same data.
-    await client.command({
-      query: `INSERT INTO \`${DATABASE}\`.events
-        SELECT
-          'bench' AS tenant,
-          arrayElement(['page_view', 'page_view', 'page_view', 'page_view', 'click', 'purchase', 'signup', 'search'], intHash32(number) % 8 + 1) AS name,
-          toString(number) AS id,
-          toDateTime(${START_S} + intDiv(number * ${SPAN_S}, ${EVENTS}), 'UTC') AS ts,
-          toUInt64(${START_S} + intDiv(number * ${SPAN_S}, ${EVENTS})) * 1000 AS ts_ms,
-          if(intHash32(number + 1) % 10 = 0, NULL, concat('u', toString(intHash32(number + 2) % 100000))) AS user_id,
-          if(intHash32(number + 3) % 7 = 0, NULL, (intHash32(number + 4) % 100000) / 1000) AS value,
-          ['country', 'plan'] AS dim_keys,
-          [concat('c', toString(intHash32(number + 5) % 10)), arrayElement(['free', 'pro', 'team'], intHash32(number + 6) % 3 + 1)] AS dim_values,
-          'events' AS topic,
-          toUInt32(number % 8) AS partition,
-          intDiv(number, 8) AS offset
-        FROM numbers(${offset}, ${rows})`,
-    });
-    const done = offset + rows;
-    const seconds = (performance.now() - started) / 1000;
-    console.log(
-      `  loaded ${done.toLocaleString('en')} events, ${Math.round(done / seconds).toLocaleString('en')} rows/s`,
-    );
-  }
-}
 
 /** The adapter's own insert path: JSONEachRow from Node, every view attached. */
 async function measureInserts(store: HistoryStore): Promise<void> {
@@ -212,7 +182,14 @@ async function main(): Promise<void> {
     console.log(
       `loading ${EVENTS.toLocaleString('en')} events over ${DAYS} days in chunks of ${CHUNK.toLocaleString('en')}`,
     );
-    await load();
+    await loadHistoryData({
+      client,
+      database: DATABASE,
+      events: EVENTS,
+      days: DAYS,
+      chunk: CHUNK,
+      log: (line) => console.log(line),
+    });
   } else console.log(`reusing ${present.toLocaleString('en')} events already in ${DATABASE}`);
   const parts = await (
     await client.query({
