@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { MappingError } from './mappings/compile.js';
+import { readMappingsFile, reservedTopicProblem } from './mappings/file.js';
 
 /**
  * Every setting of the service, parsed once at boot from the environment. Nothing else reads
@@ -17,14 +19,17 @@ const list = (fallback: string) =>
         .filter((part) => part.length > 0),
     );
 
-/** One configured API key: the SHA-256 (hex) of the key, its tenant, and whether it may write. */
+/** What a key may do beyond reading: `read` keys only read, `admin` keys also manage mappings. */
+export type ApiKeyRole = 'read' | 'write' | 'admin';
+
+/** One configured API key: the SHA-256 (hex) of the key, its tenant, and what it may do. */
 export interface ApiKeyEntry {
   hash: string;
   tenant: string;
-  canWrite: boolean;
+  role: ApiKeyRole;
 }
 
-const API_KEY_ENTRY = /^([0-9a-f]{64}):([A-Za-z0-9_.-]{1,64})(:read)?$/;
+const API_KEY_ENTRY = /^([0-9a-f]{64}):([A-Za-z0-9_.-]{1,64})(?::(read|admin))?$/;
 
 const serverSchema = z.object({
   SERVER_HOST: z.string().default('0.0.0.0'),
@@ -40,11 +45,12 @@ const serverSchema = z.object({
   API_KEYS: list('').transform((entries, context) =>
     entries.flatMap((entry, index): ApiKeyEntry[] => {
       const match = API_KEY_ENTRY.exec(entry);
-      if (match) return [{ hash: match[1]!, tenant: match[2]!, canWrite: match[3] === undefined }];
+      if (match)
+        return [{ hash: match[1]!, tenant: match[2]!, role: (match[3] as ApiKeyRole) ?? 'write' }];
       context.addIssue({
         code: z.ZodIssueCode.custom,
         path: ['API_KEYS'],
-        message: `entry ${index + 1} must be <sha256 hex, lowercase>:<tenant>[:read]`,
+        message: `entry ${index + 1} must be <sha256 hex, lowercase>:<tenant>[:read|:admin]`,
       });
       return [];
     }),
@@ -102,6 +108,22 @@ const foldSchema = z.object({
   MAX_DIMENSION_VALUE_LENGTH: integer(256, 1),
   HISTORY_FLUSH_MS: integer(200, 1),
   HISTORY_FLUSH_ROWS: integer(100_000, 1),
+  /** A JSON file of topic mappings (`{ "mappings": [...] }`), read and checked at start. */
+  TOPIC_MAPPINGS_FILE: z
+    .string()
+    .optional()
+    .transform((file, context) => {
+      if (file === undefined) return { file, mappings: [] };
+      try {
+        return { file, mappings: readMappingsFile(file) };
+      } catch (error) {
+        if (!(error instanceof MappingError)) throw error;
+        context.addIssue({ code: z.ZodIssueCode.custom, message: error.message });
+        return z.NEVER;
+      }
+    }),
+  /** How often a fold process looks for mappings changed through the admin API while idle. */
+  MAPPINGS_POLL_MS: integer(2000, 100),
 });
 
 const limitsSchema = z.object({
@@ -154,6 +176,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       'Invalid settings:\n  KAFKA_BROKERS, REDIS_URL and CLICKHOUSE_URL go together: set all three for the real engines, or none for the embedded ones',
     );
+  for (const { topic, name } of config.fold.TOPIC_MAPPINGS_FILE.mappings) {
+    const problem = reservedTopicProblem(topic, config.kafka);
+    if (problem)
+      throw new ConfigError(
+        `Invalid settings:\n  TOPIC_MAPPINGS_FILE: mapping ${name}: ${problem}`,
+      );
+  }
   if (config.server.NODE_ENV === 'production' && config.server.API_KEYS.length === 0)
     throw new ConfigError(
       'Invalid settings:\n  API_KEYS: production mode refuses to start without API keys',

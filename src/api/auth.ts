@@ -9,6 +9,8 @@ export interface Principal {
   keyId: string;
   /** Keys configured with the `:read` suffix may query and subscribe, not ingest or put lookups. */
   canWrite: boolean;
+  /** Keys configured with the `:admin` suffix may also manage the tenant's topic mappings. */
+  isAdmin: boolean;
 }
 
 export interface Authenticator {
@@ -31,12 +33,22 @@ const BEARER = /^Bearer +(\S+)$/i;
  * holds a key, and every presented key is compared with every entry so timing tells nothing.
  */
 export function createAuthenticator(apiKeys: readonly ApiKeyEntry[]): Authenticator {
-  const entries = apiKeys.map(({ hash, tenant, canWrite }) => ({
+  const entries = apiKeys.map(({ hash, tenant, role }) => ({
     hash: Buffer.from(hash, 'hex'),
-    principal: { tenant, keyId: hash, canWrite } satisfies Principal,
+    principal: {
+      tenant,
+      keyId: hash,
+      canWrite: role !== 'read',
+      isAdmin: role === 'admin',
+    } satisfies Principal,
   }));
   if (entries.length === 0) {
-    const principal: Principal = { tenant: DEFAULT_TENANT, keyId: DEFAULT_TENANT, canWrite: true };
+    const principal: Principal = {
+      tenant: DEFAULT_TENANT,
+      keyId: DEFAULT_TENANT,
+      canWrite: true,
+      isAdmin: true,
+    };
     return { open: true, authenticate: () => principal };
   }
   return {

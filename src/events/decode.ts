@@ -1,5 +1,7 @@
+import type { CompiledMapping } from '../mappings/compile.js';
+import { readPath } from '../mappings/path.js';
 import type { LogRecord } from '../ports/event-log.js';
-import type { PositionedEvent } from './event.js';
+import type { AnalyticsEvent, PositionedEvent } from './event.js';
 import { validateEvent, type EventLimits, type ValidationContext } from './validate.js';
 
 /** A message, or one element of a message's array, that cannot become an event. */
@@ -8,9 +10,11 @@ export interface DecodeRejection {
   /** The rejected bytes: the whole message, or the one array element. */
   value: Buffer;
   reason: string;
-  step: 'parse' | 'validate' | 'tenant';
+  step: 'parse' | 'validate' | 'tenant' | 'map';
   /** Position inside a JSON-array message. */
   index?: number;
+  /** The topic mapping that read the message, for messages of a mapped topic. */
+  mapping?: string;
 }
 
 export interface DecodeOptions {
@@ -19,6 +23,8 @@ export interface DecodeOptions {
   /** Tenant used when a message names none (development mode), or null to reject such messages. */
   defaultTenant: string | null;
   isKnownTenant: (tenant: string) => boolean;
+  /** The mappings of a topic; a topic without any carries native events. */
+  mappingsFor?: (topic: string) => readonly CompiledMapping[] | undefined;
 }
 
 export interface Decoded {
@@ -62,8 +68,10 @@ export function decodeRecords(records: LogRecord[], options: DecodeOptions): Dec
       continue;
     }
     context.record = record;
-    if (!Array.isArray(parsed)) decodeItem(context, parsed, undefined, decoded);
-    else for (let i = 0; i < parsed.length; i++) decodeItem(context, parsed[i], i, decoded);
+    const mappings = options.mappingsFor?.(record.topic);
+    const decodeOne = mappings ? mapItem.bind(null, mappings) : decodeItem;
+    if (!Array.isArray(parsed)) decodeOne(context, parsed, undefined, decoded);
+    else for (let i = 0; i < parsed.length; i++) decodeOne(context, parsed[i], i, decoded);
   }
   return decoded;
 }
@@ -111,7 +119,54 @@ function decodeItem(
     return void decoded.rejections.push(
       itemRejection(record, item, index, validation.reason, 'validate'),
     );
-  const { event } = validation;
+  pushEvent(decoded, validation.event, record);
+  decoded.idGiven.push(
+    typeof item === 'object' && item !== null && (item as { id?: unknown }).id != null,
+  );
+}
+
+/**
+ * One item of a mapped topic: every mapping whose filter it passes turns it into an event of
+ * that mapping's tenant; the item itself is never read as a native event.
+ */
+function mapItem(
+  mappings: readonly CompiledMapping[],
+  context: ItemContext,
+  item: unknown,
+  index: number | undefined,
+  decoded: Decoded,
+): void {
+  const { record } = context;
+  for (const mapping of mappings) {
+    if (!mapping.accepts(item)) continue;
+    const reject = (reason: string, step: DecodeRejection['step']) =>
+      decoded.rejections.push({
+        ...itemRejection(record, item, index, reason, step),
+        mapping: mapping.name,
+      });
+    const tenant = mappedTenant(mapping, record, item, context.options);
+    if (typeof tenant !== 'string') {
+      reject(tenant.reason, 'tenant');
+      continue;
+    }
+    const mapped = mapping.map(item, record, index ?? 0);
+    if (typeof mapped === 'string') {
+      reject(mapped, 'map');
+      continue;
+    }
+    context.tenant = tenant;
+    context.receivedAt = record.timestamp;
+    const validation = validateEvent(mapped, context);
+    if (!validation.ok) {
+      reject(validation.reason, 'validate');
+      continue;
+    }
+    pushEvent(decoded, validation.event, record);
+    decoded.idGiven.push(mapping.idGiven);
+  }
+}
+
+function pushEvent(decoded: Decoded, event: AnalyticsEvent, record: LogRecord): void {
   if (event.dimensions.topic === undefined) event.dimensions.topic = record.topic;
   // One object of the final shape rather than a spread copy.
   decoded.events.push({
@@ -126,9 +181,6 @@ function decodeItem(
     partition: record.partition,
     offset: record.offset,
   });
-  decoded.idGiven.push(
-    typeof item === 'object' && item !== null && (item as { id?: unknown }).id != null,
-  );
 }
 
 /** A single-event message is rejected as it is; an array's element as its own JSON. */
@@ -170,9 +222,37 @@ function tenantOf(
     return {
       reason: `tenant header ${JSON.stringify(fromHeader)} and field ${JSON.stringify(field)} disagree`,
     };
-  const tenant = fromHeader ?? field ?? options.defaultTenant;
-  if (tenant === null) return { reason: 'no tenant: set the tenant header or field' };
+  return admitTenant(
+    fromHeader ?? field ?? options.defaultTenant,
+    'no tenant: set the tenant header or field',
+    options,
+  );
+}
+
+function admitTenant(
+  tenant: string | null,
+  missing: string,
+  options: DecodeOptions,
+): string | { reason: string } {
+  if (tenant === null) return { reason: missing };
   if (!options.isKnownTenant(tenant))
     return { reason: `unknown tenant ${JSON.stringify(tenant.slice(0, 64))}` };
   return tenant;
+}
+
+function mappedTenant(
+  mapping: CompiledMapping,
+  record: LogRecord,
+  item: unknown,
+  options: DecodeOptions,
+): string | { reason: string } {
+  const rule = mapping.tenant;
+  let tenant: string | null;
+  if (rule.kind === 'constant') tenant = rule.tenant;
+  else if (rule.kind === 'header') tenant = record.headers[rule.header] ?? null;
+  else if (rule.kind === 'path') {
+    const found = readPath(item, rule.path);
+    tenant = typeof found === 'string' ? found : null;
+  } else tenant = record.headers.tenant ?? options.defaultTenant;
+  return admitTenant(tenant, `no tenant: mapping ${mapping.name} found none`, options);
 }

@@ -15,7 +15,7 @@ export function createDeadLetterSink(producer: EventLogProducer, topic: string):
       if (rejections.length === 0) return;
       await producer.send(
         topic,
-        rejections.map(({ record, value, reason, step, index }) => ({
+        rejections.map(({ record, value, reason, step, index, mapping }) => ({
           key: record.key,
           value,
           headers: {
@@ -24,6 +24,7 @@ export function createDeadLetterSink(producer: EventLogProducer, topic: string):
             'dlq-step': step,
             'dlq-source': `${record.topic}:${record.partition}:${record.offset}`,
             ...(index === undefined ? {} : { 'dlq-index': String(index) }),
+            ...(mapping === undefined ? {} : { 'dlq-mapping': mapping }),
           },
         })),
       );

@@ -21,6 +21,7 @@ describe('API keys', () => {
       `${hashApiKey('k-acme')}:acme`,
       `${hashApiKey('k-ro')}:acme:read`,
       `${hashApiKey('k-globex')}:globex`,
+      `${hashApiKey('k-admin')}:acme:admin`,
     ),
   );
 
@@ -30,9 +31,19 @@ describe('API keys', () => {
       tenant: 'acme',
       keyId: hashApiKey('k-acme'),
       canWrite: true,
+      isAdmin: false,
     });
     expect(auth.authenticate('bearer   k-globex').tenant).toBe('globex');
-    expect(auth.authenticate('Bearer k-ro')).toMatchObject({ tenant: 'acme', canWrite: false });
+    expect(auth.authenticate('Bearer k-ro')).toMatchObject({
+      tenant: 'acme',
+      canWrite: false,
+      isAdmin: false,
+    });
+    expect(auth.authenticate('Bearer k-admin')).toMatchObject({
+      tenant: 'acme',
+      canWrite: true,
+      isAdmin: true,
+    });
   });
 
   it('refuses missing, malformed and unknown keys as UNAUTHENTICATED', () => {
@@ -66,7 +77,11 @@ describe('API keys', () => {
   it('without keys outside production: everything is tenant default', () => {
     const open = createAuthenticator([]);
     expect(open.open).toBe(true);
-    expect(open.authenticate(undefined)).toMatchObject({ tenant: 'default', canWrite: true });
+    expect(open.authenticate(undefined)).toMatchObject({
+      tenant: 'default',
+      canWrite: true,
+      isAdmin: true,
+    });
     expect(open.authenticate('Bearer whatever').tenant).toBe('default');
   });
 });
