@@ -11,6 +11,7 @@ import { createMemoryLiveWindows } from '../adapters/memory/live-windows.js';
 import { createRedisChangeFeed } from '../adapters/redis/change-feed.js';
 import { createRedisFoldProgress } from '../adapters/redis/fold-progress.js';
 import { createRedisLiveWindows } from '../adapters/redis/live-windows.js';
+import { createRedisMappingStore } from '../adapters/redis/mappings.js';
 import {
   createRedisDedupStore,
   createRedisReferenceStore,
@@ -24,6 +25,7 @@ import type { EventLog } from '../ports/event-log.js';
 import type { FoldProgressStore } from '../ports/fold-progress.js';
 import type { HistoryStore } from '../ports/history.js';
 import type { LiveWindowStore } from '../ports/live-windows.js';
+import type { MappingStore } from '../ports/mappings.js';
 import type { DedupStore, ReferenceStore } from '../ports/reference-data.js';
 
 /** One adapter per port: the real engines, or the embedded ones. Everything above is shared. */
@@ -36,6 +38,7 @@ export interface Engines {
   reference: ReferenceStore;
   dedup: DedupStore;
   progress: FoldProgressStore;
+  mappings: MappingStore;
   close(): Promise<void>;
 }
 
@@ -103,6 +106,7 @@ async function createRealEngines(
     reference: createRedisReferenceStore({ redis, prefix }),
     dedup: createRedisDedupStore({ redis, prefix }),
     progress: createRedisFoldProgress({ redis, prefix }),
+    mappings: createRedisMappingStore({ redis, prefix }),
     async close() {
       await changes.close();
       await log.close();
@@ -137,6 +141,7 @@ async function createEmbeddedEngines(
     reference: state.reference,
     dedup: state.dedup,
     progress: state.progress,
+    mappings: state.mappings,
     async close() {
       await changes.close();
       await log.close();

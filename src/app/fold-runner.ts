@@ -3,14 +3,22 @@ import type { Config } from '../config.js';
 import { eventLimitsFrom } from '../events/validate.js';
 import { createDeadLetterSink } from '../fold/dead-letters.js';
 import { createFold, type Fold } from '../fold/fold.js';
+import { retryWhileUnavailable } from '../fold/retry.js';
 import type { Logger } from '../logger.js';
+import { createMappingRegistry } from '../mappings/registry.js';
 import { createFoldInstruments } from '../observability/fold-metrics.js';
-import { partitionKey, type EventLogConsumer, type TopicPartition } from '../ports/event-log.js';
+import {
+  partitionKey,
+  type ConsumerHandlers,
+  type EventLogConsumer,
+  type TopicPartition,
+} from '../ports/event-log.js';
 import type { Engines } from './engines.js';
 
 export interface FoldRunner {
   fold: Fold;
-  consumer: EventLogConsumer;
+  /** The topics the consumer reads now: the ingest topics and every mapped topic. */
+  topics(): string[];
   /** The partitions the consumer holds now. */
   assigned(): TopicPartition[];
   /** Stops fetching, drains the batch in progress, commits, leaves the group. */
@@ -24,7 +32,11 @@ export interface FoldRunnerOptions {
   metrics?: Registry;
 }
 
-/** Starts the consumer group that folds the ingest topics into both sinks. */
+/**
+ * Starts the consumer group that folds the ingest topics and the mapped topics into both sinks.
+ * Mappings changed through the admin API are picked up before the next batch; a mapping of a
+ * topic not read yet makes the consumer subscribe again (a rebalance, not a restart).
+ */
 export async function startFold(
   engines: Engines,
   config: Config,
@@ -33,8 +45,19 @@ export async function startFold(
   options: FoldRunnerOptions = {},
 ): Promise<FoldRunner> {
   const { kafka, fold: foldConfig } = config;
+  const mappings = createMappingRegistry({
+    store: engines.mappings,
+    fileMappings: foldConfig.TOPIC_MAPPINGS_FILE.mappings,
+    onInvalid: (mapping, error) =>
+      logger.error(
+        { mapping: mapping.spec.name, owner: mapping.owner, err: (error as Error).message },
+        'stored topic mapping does not compile: left out',
+      ),
+  });
+  await untilAvailable(() => mappings.refresh());
+  const wantedTopics = () => [...kafka.INGEST_TOPICS, ...mappings.topics()];
   await engines.log.ensureTopics(
-    [...kafka.INGEST_TOPICS, kafka.DEAD_LETTER_TOPIC],
+    [...wantedTopics(), kafka.DEAD_LETTER_TOPIC],
     kafka.TOPIC_PARTITIONS,
   );
   const producer = engines.log.producer();
@@ -53,6 +76,7 @@ export async function startFold(
       // Without API keys (development) everything is tenant `default`.
       defaultTenant: tenants ? null : 'default',
       isKnownTenant: tenants ? (tenant) => tenants.has(tenant) : (tenant) => tenant === 'default',
+      mappingsFor: (topic) => mappings.forTopic(topic),
     },
     dedupTtlMs: foldConfig.DEDUP_TTL_SECONDS * 1000,
     historyFlushRows: foldConfig.HISTORY_FLUSH_ROWS,
@@ -72,11 +96,7 @@ export async function startFold(
     log: engines.log,
     progress: engines.progress,
   });
-  const consumer = engines.log.consumer({
-    groupId: kafka.CONSUMER_GROUP,
-    topics: kafka.INGEST_TOPICS,
-  });
-  await consumer.start({
+  const handlers: ConsumerHandlers = {
     async onAssigned(partitions) {
       const starts = await fold.onAssigned(partitions);
       held.clear();
@@ -90,24 +110,75 @@ export async function startFold(
     async onBatch(batch) {
       const started = performance.now();
       try {
+        // A mapping changed before this batch applies to it.
+        await retryWhileUnavailable(() => mappings.refresh(), { giveUp: () => batch.isStale() });
+        if (!sameTopics(wantedTopics(), topics)) void resubscribe();
         await fold.onBatch(batch);
       } finally {
         instruments.batch(batch.records.length, (performance.now() - started) / 1000);
       }
     },
     onCrash: options.onCrash,
-  });
-  logger.info(
-    { topics: kafka.INGEST_TOPICS, group: kafka.CONSUMER_GROUP },
-    'fold consumer started',
-  );
+  };
+  let topics = wantedTopics();
+  let consumer = await startConsumer(topics);
+
+  async function startConsumer(subscribed: string[]): Promise<EventLogConsumer> {
+    const started = engines.log.consumer({ groupId: kafka.CONSUMER_GROUP, topics: subscribed });
+    await started.start(handlers);
+    logger.info({ topics: subscribed, group: kafka.CONSUMER_GROUP }, 'fold consumer started');
+    return started;
+  }
+
+  /** One at a time: the consumer in place drains and commits before the next one joins. */
+  let resubscribing: Promise<void> | undefined;
+  let stopping = false;
+  function resubscribe(): Promise<void> {
+    resubscribing ??= (async () => {
+      try {
+        const next = wantedTopics();
+        if (stopping || sameTopics(next, topics)) return;
+        await engines.log.ensureTopics(next, kafka.TOPIC_PARTITIONS);
+        await consumer.stop();
+        topics = next;
+        consumer = await startConsumer(topics);
+      } catch (error) {
+        logger.error({ err: error }, 'subscribing to the mapped topics failed; retrying');
+      } finally {
+        resubscribing = undefined;
+      }
+    })();
+    return resubscribing;
+  }
+
+  // An idle consumer sees no batch: look for new mapped topics on a timer too.
+  const poll = setInterval(() => {
+    mappings
+      .refresh()
+      .then(() => (sameTopics(wantedTopics(), topics) ? undefined : resubscribe()))
+      .catch((error: unknown) =>
+        logger.warn({ err: (error as Error).message }, 'reading topic mappings failed'),
+      );
+  }, foldConfig.MAPPINGS_POLL_MS);
+  poll.unref();
+
   return {
     fold,
-    consumer,
+    topics: () => [...topics],
     assigned,
     async stop() {
+      stopping = true;
+      clearInterval(poll);
+      await resubscribing;
       await consumer.stop();
       await producer.close();
     },
   };
 }
+
+function untilAvailable<T>(work: () => Promise<T>) {
+  return retryWhileUnavailable(work, { giveUp: () => false });
+}
+
+const sameTopics = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((topic, i) => topic === b[i]);

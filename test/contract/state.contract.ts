@@ -1,12 +1,23 @@
 import { describe, expect, it } from 'vitest';
+import type { TopicMappingSpec } from '../../src/mappings/spec.js';
 import type { FoldProgressStore } from '../../src/ports/fold-progress.js';
+import type { MappingStore } from '../../src/ports/mappings.js';
 import type { DedupStore, ReferenceStore } from '../../src/ports/reference-data.js';
 
 export interface StateStores {
   reference: ReferenceStore;
   dedup: DedupStore;
   progress: FoldProgressStore;
+  mappings: MappingStore;
 }
+
+const mapping = (name: string, topic: string): TopicMappingSpec => ({
+  name,
+  topic,
+  eventName: '$.type',
+  dimensions: [{ name: 'country', path: '$.user.country' }],
+  filter: [],
+});
 
 /** The behaviour both the Redis and the embedded SQLite state stores must share. */
 export function describeStateContract(name: string, open: () => Promise<StateStores>) {
@@ -86,6 +97,31 @@ export function describeStateContract(name: string, open: () => Promise<StateSto
       expect(read.sort((a, b) => a.partition - b.partition)).toEqual([
         { topic: 'events', partition: 0, offset: 9, recordTimestamp: 3000 },
         { topic: 'events', partition: 1, offset: 7, recordTimestamp: 2000 },
+      ]);
+    });
+
+    it('keeps topic mappings per owner and name, and moves the version on every change', async () => {
+      const { mappings } = await open();
+      const before = Number(await mappings.version());
+      await mappings.put('acme', mapping('shop', 'transactions'));
+      await mappings.put('globex', mapping('shop', 'clicks'));
+      await mappings.put('acme', mapping('clicks', 'clicks'));
+      const replaced = await mappings.put('acme', mapping('shop', 'transactions.v2'));
+      expect(replaced).toMatchObject({ owner: 'acme', spec: { topic: 'transactions.v2' } });
+      const afterPuts = Number(await mappings.version());
+      expect(afterPuts).toBeGreaterThan(before);
+      expect((await mappings.list()).map((m) => [m.owner, m.spec.name, m.spec.topic])).toEqual([
+        ['acme', 'clicks', 'clicks'],
+        ['acme', 'shop', 'transactions.v2'],
+        ['globex', 'shop', 'clicks'],
+      ]);
+      expect((await mappings.list())[0]!.spec).toEqual(mapping('clicks', 'clicks'));
+      expect(await mappings.remove('acme', 'shop')).toBe(true);
+      expect(await mappings.remove('acme', 'shop')).toBe(false);
+      expect(Number(await mappings.version())).toBeGreaterThan(afterPuts);
+      expect((await mappings.list()).map((m) => [m.owner, m.spec.name])).toEqual([
+        ['acme', 'clicks'],
+        ['globex', 'shop'],
       ]);
     });
   });

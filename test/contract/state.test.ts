@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
 import { createRedisFoldProgress } from '../../src/adapters/redis/fold-progress.js';
+import { createRedisMappingStore } from '../../src/adapters/redis/mappings.js';
 import {
   createRedisDedupStore,
   createRedisReferenceStore,
@@ -28,6 +29,7 @@ describeStateContract('redis', async () => {
     reference: createRedisReferenceStore({ redis, prefix }),
     dedup: createRedisDedupStore({ redis, prefix }),
     progress: createRedisFoldProgress({ redis, prefix }),
+    mappings: createRedisMappingStore({ redis, prefix }),
   };
 });
 

@@ -1,11 +1,14 @@
 import Database from 'better-sqlite3';
+import type { StoredMapping } from '../../mappings/spec.js';
 import type { FoldProgressStore, PartitionProgress } from '../../ports/fold-progress.js';
+import type { MappingStore } from '../../ports/mappings.js';
 import type { DedupStore, LookupTable, ReferenceStore } from '../../ports/reference-data.js';
 
 export interface SqliteState {
   reference: ReferenceStore;
   dedup: DedupStore;
   progress: FoldProgressStore;
+  mappings: MappingStore;
   close(): void;
 }
 
@@ -23,6 +26,9 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS fold_progress (
     topic TEXT NOT NULL, partition INTEGER NOT NULL, record_offset INTEGER NOT NULL, record_ts INTEGER NOT NULL,
     PRIMARY KEY (topic, partition));
+  CREATE TABLE IF NOT EXISTS topic_mappings (
+    owner TEXT NOT NULL, name TEXT NOT NULL, stored TEXT NOT NULL, PRIMARY KEY (owner, name));
+  CREATE TABLE IF NOT EXISTS mapping_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
 `;
 
 /**
@@ -107,6 +113,29 @@ export function createSqliteState({
     { partition: number; record_offset: number; record_ts: number }
   >('SELECT partition, record_offset, record_ts FROM fold_progress WHERE topic = ?');
 
+  const writeMapping = db.prepare(
+    'INSERT OR REPLACE INTO topic_mappings (owner, name, stored) VALUES (?, ?, ?)',
+  );
+  const deleteMapping = db.prepare('DELETE FROM topic_mappings WHERE owner = ? AND name = ?');
+  const allMappings = db.prepare<[], { stored: string }>(
+    'SELECT stored FROM topic_mappings ORDER BY owner, name',
+  );
+  const bumpMappingVersion = db.prepare(
+    'INSERT INTO mapping_version (id, version) VALUES (1, 1) ON CONFLICT DO UPDATE SET version = version + 1',
+  );
+  const readMappingVersion = db.prepare<[], { version: number }>(
+    'SELECT version FROM mapping_version WHERE id = 1',
+  );
+  const putMapping = db.transaction((stored: StoredMapping) => {
+    writeMapping.run(stored.owner, stored.spec.name, JSON.stringify(stored));
+    bumpMappingVersion.run();
+  });
+  const removeMapping = db.transaction((owner: string, name: string) => {
+    const { changes } = deleteMapping.run(owner, name);
+    bumpMappingVersion.run();
+    return changes > 0;
+  });
+
   const reference: ReferenceStore = {
     async putLookup(tenant, table, keyDimension, rows) {
       putLookup(tenant, table, keyDimension, rows);
@@ -151,6 +180,16 @@ export function createSqliteState({
           })),
         ),
       close: async () => {},
+    },
+    mappings: {
+      async put(owner, spec) {
+        const stored: StoredMapping = { owner, spec, updatedAt: clock() };
+        putMapping(stored);
+        return stored;
+      },
+      remove: async (owner, name) => removeMapping(owner, name),
+      list: async () => allMappings.all().map((row) => JSON.parse(row.stored) as StoredMapping),
+      version: async () => String(readMappingVersion.get()?.version ?? 0),
     },
     close: () => db.close(),
   };
