@@ -32,6 +32,7 @@ export function shareLiveReads(services: Pick<ApiServices, 'live'>): LiveWindowS
       return read;
     },
     apply: (request) => services.live.apply(request),
+    applyMerged: (request) => services.live.applyMerged(request),
     setFloor: (partition, offset) => services.live.setFloor(partition, offset),
     floors: (partitions) => services.live.floors(partitions),
     close: () => services.live.close(),

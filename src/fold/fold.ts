@@ -1,7 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PositionedEvent } from '../events/event.js';
 import { decodeRecords, type DecodeOptions, type DecodeRejection } from '../events/decode.js';
-import { aggregateLive } from '../live/aggregate.js';
 import type { ChangeFeed, ChangeNotice } from '../ports/change-feed.js';
 import {
   partitionKey,
@@ -16,6 +15,7 @@ import type { DedupStore, ReferenceStore } from '../ports/reference-data.js';
 import type { DeadLetterSink } from './dead-letters.js';
 import { createEnricher } from './enrich.js';
 import { createHistoryWriter } from './history-writer.js';
+import { createLiveMerger } from './live-merger.js';
 import { createFoldMetrics, type FoldMetrics } from './metrics.js';
 import { retryWhileUnavailable } from './retry.js';
 
@@ -57,6 +57,11 @@ export function createFold(options: FoldOptions): Fold {
   const enricher = createEnricher(options.reference);
   const offsets = new Map<string, SinkOffsets>();
   let activeBatches = 0;
+  const liveMerger = createLiveMerger({
+    live: options.live,
+    clock,
+    onLate: (count) => metrics.late.inc('live', count),
+  });
   const historyWriter = createHistoryWriter({
     history: options.history,
     flushRows: options.historyFlushRows,
@@ -100,48 +105,6 @@ export function createFold(options: FoldOptions): Fold {
     });
   };
 
-  async function applyLive(
-    batch: PartitionBatch,
-    events: PositionedEvent[],
-    fromOffset: number,
-    toOffset: number,
-  ) {
-    const { groups, late } = aggregateLive(events, {
-      nowMs: clock(),
-      horizonMs: options.live.horizonMs,
-    });
-    metrics.late.inc('live', late);
-    let pending: { groups: LiveGroupDelta[]; fromOffset: number }[] = [{ groups, fromOffset }];
-    while (pending.length > 0) {
-      const next: typeof pending = [];
-      for (const request of pending) {
-        if (request.groups.length === 0) continue;
-        const conflicts = await options.live.apply({
-          ...batch,
-          fromOffset: request.fromOffset,
-          toOffset,
-          groups: request.groups,
-        });
-        // A group partly applied before (a crashed or fenced consumer): re-aggregate what it lacks.
-        for (const conflict of conflicts) {
-          const missing = events.filter(
-            (e) =>
-              e.tenant === conflict.tenant &&
-              e.name === conflict.event &&
-              e.offset > conflict.storedOffset,
-          );
-          const regrouped = aggregateLive(missing, {
-            nowMs: clock(),
-            horizonMs: options.live.horizonMs,
-          }).groups;
-          next.push({ groups: regrouped, fromOffset: conflict.storedOffset + 1 });
-        }
-      }
-      pending = next;
-    }
-    return groups;
-  }
-
   async function foldBatch(batch: PartitionBatch): Promise<void> {
     const key = partitionKey(batch);
     const known =
@@ -168,12 +131,13 @@ export function createFold(options: FoldOptions): Fold {
     for (const event of events) enricher.enrich(event);
 
     const live = retrying(batch, 'live', () =>
-      applyLive(
-        batch,
-        after(events, known.live),
-        Math.max(first.offset, known.live + 1),
-        last.offset,
-      ),
+      liveMerger.apply({
+        topic: batch.topic,
+        partition: batch.partition,
+        events: after(events, known.live),
+        fromOffset: Math.max(first.offset, known.live + 1),
+        toOffset: last.offset,
+      }),
     ).then(async (groups) => {
       // The live windows hold the batch now: say so without waiting for the history insert.
       await Promise.all([

@@ -37,14 +37,38 @@ export interface LiveApplyRequest extends TopicPartition {
   groups: LiveGroupDelta[];
 }
 
+/** The records of one partition batch: offsets in [fromOffset, toOffset]. */
+export interface LiveRange extends TopicPartition {
+  fromOffset: number;
+  toOffset: number;
+}
+
+/** A group's delta in a merged application: it holds the events of these ranges (indexes). */
+export interface LiveMergedGroupDelta extends LiveGroupDelta {
+  ranges: number[];
+}
+
+/**
+ * The batches of several partitions in one application (concurrently consumed partitions share
+ * one write: a bucket hears once from all of them). No two ranges are of the same partition.
+ */
+export interface LiveMergedApplyRequest {
+  ranges: LiveRange[];
+  groups: LiveMergedGroupDelta[];
+}
+
+/** A (tenant, event name) group. */
+export interface LiveGroupKey {
+  tenant: string;
+  event: string;
+}
+
 /**
  * A group whose stored offset for the partition lies inside [fromOffset, toOffset): part of the
  * range was applied before (by a crashed or fenced consumer). The caller re-aggregates that
  * group's events with offset > storedOffset and applies them again.
  */
-export interface LiveConflict {
-  tenant: string;
-  event: string;
+export interface LiveConflict extends LiveGroupKey {
   storedOffset: number;
 }
 
@@ -77,6 +101,12 @@ export interface LiveWindowStore {
    * offset is >= toOffset are skipped (already applied). Returns the partial overlaps.
    */
   apply(request: LiveApplyRequest): Promise<LiveConflict[]>;
+  /**
+   * Applies each group atomically with the offsets of all its ranges, or not at all: a group one
+   * of whose ranges was applied before, in whole or in part, is left untouched and returned, for
+   * the caller to apply per partition with apply().
+   */
+  applyMerged(request: LiveMergedApplyRequest): Promise<LiveGroupKey[]>;
   /** Records that every event up to `offset` of the partition is applied (a lower bound). */
   setFloor(partition: TopicPartition, offset: number): Promise<void>;
   /** The floors of the given partitions; -1 where nothing is recorded. */

@@ -5,7 +5,7 @@ import { exactQuantile } from '../../src/history/exact.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyticsEvent, PositionedEvent } from '../../src/events/event.js';
 import { AGGREGATES, PERCENTILES, type Aggregate, type Metric } from '../../src/events/metric.js';
-import { aggregateLive } from '../../src/live/aggregate.js';
+import { aggregateLive, aggregateLiveBatches } from '../../src/live/aggregate.js';
 import { aggregateValue } from '../../src/live/compute.js';
 import { SKETCH_RELATIVE_ACCURACY } from '../../src/live/sketch.js';
 import { MICROS_PER_UNIT, toMicros } from '../../src/live/stats.js';
@@ -374,6 +374,81 @@ export function describeLiveWindowsContract(name: string, makeStore: MakeStore):
         }),
       ).toEqual([]);
       expect(await sum()).toBe(135);
+    });
+
+    it('applies merged partitions all at once, and refuses a group one of whose ranges it has', async () => {
+      const at = (partition: number, offset: number, name: string, value: number) =>
+        ({
+          ...events[0]!,
+          tenant: 'merged',
+          name,
+          timestamp: nowMs - 10_000,
+          userId: `u${partition}-${offset}`,
+          value,
+          partition,
+          offset,
+        }) as PositionedEvent;
+      const sum = async (name: string) => {
+        const [stats] = await store.read({
+          tenant: 'merged',
+          metric: { ...metric('SUM'), event: name },
+          fromMs: nowMs - 60_000,
+          toMs: nowMs,
+          maxGroups: 1,
+        });
+        return stats ? aggregateValue(stats, 'SUM') : 0;
+      };
+      const [a, b] = EVENTS as [string, string];
+      const merged = (batches: PositionedEvent[][], ranges: [number, number][]) => {
+        const { groups } = aggregateLiveBatches(batches, { nowMs, horizonMs: HORIZON_MS });
+        return store.applyMerged({
+          ranges: ranges.map(([partition, from], i) => ({
+            topic: TOPIC,
+            partition,
+            fromOffset: from,
+            toOffset: from + batches[i]!.length - 1,
+          })),
+          groups,
+        });
+      };
+      // Partition 20 holds events of a and b, partition 21 of a only.
+      const p20 = [at(20, 0, a, 1), at(20, 1, b, 2)];
+      const p21 = [at(21, 0, a, 10), at(21, 1, a, 10)];
+      expect(
+        await merged(
+          [p20, p21],
+          [
+            [20, 0],
+            [21, 0],
+          ],
+        ),
+      ).toEqual([]);
+      expect([await sum(a), await sum(b)]).toEqual([21, 2]);
+      // Partition 21 redelivered beside new records of 20: group a has 21's range, so it is
+      // refused whole (nothing of 20's a written either); group b, of partition 20 only, applies.
+      const p20next = [at(20, 2, a, 100), at(20, 3, b, 200)];
+      expect(
+        await merged(
+          [p20next, p21],
+          [
+            [20, 2],
+            [21, 0],
+          ],
+        ),
+      ).toEqual([{ tenant: 'merged', event: a }]);
+      expect([await sum(a), await sum(b)]).toEqual([21, 202]);
+      // Per partition, as the caller does with a refused group: 21 is skipped, 20 applied.
+      for (const batch of [p20next, p21]) {
+        const only = batch.filter((e) => e.name === a);
+        await store.apply({
+          topic: TOPIC,
+          partition: batch[0]!.partition,
+          fromOffset: batch[0]!.offset,
+          toOffset: batch[batch.length - 1]!.offset,
+          groups: aggregateLive(only, { nowMs, horizonMs: HORIZON_MS }).groups,
+        });
+      }
+      expect([await sum(a), await sum(b)]).toEqual([121, 202]);
     });
 
     it('folds a bucket with thousands of series, twice', async () => {

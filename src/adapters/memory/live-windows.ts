@@ -10,6 +10,10 @@ import type {
   BucketStats,
   LiveApplyRequest,
   LiveConflict,
+  LiveGroupDelta,
+  LiveGroupKey,
+  LiveMergedApplyRequest,
+  LiveRange,
   LiveWindowStore,
   WindowStats,
 } from '../../ports/live-windows.js';
@@ -83,6 +87,26 @@ export function createMemoryLiveWindows(options: MemoryLiveWindowsOptions): Live
     for (const user of stats.users) hllAdd(stored.users, user);
   }
 
+  function groupOf(tenant: string, event: string): StoredGroup {
+    const key = groupKey(tenant, event);
+    let group = groups.get(key);
+    if (!group)
+      groups.set(key, (group = { offsets: new Map(), seconds: new Map(), minutes: new Map() }));
+    return group;
+  }
+
+  function addDelta(group: StoredGroup, delta: LiveGroupDelta): void {
+    const now = clock();
+    for (const [second, series] of delta.seconds) {
+      const keepSecond = bucketExpiresAt(second, 1, horizonMs) > now;
+      const keepMinute = bucketExpiresAt(minuteOf(second), MINUTE_SECONDS, horizonMs) > now;
+      for (const [id, stats] of series) {
+        if (keepSecond) add(group.seconds, second, id, stats);
+        if (keepMinute) add(group.minutes, minuteOf(second), id, stats);
+      }
+    }
+  }
+
   return {
     horizonMs,
 
@@ -91,28 +115,35 @@ export function createMemoryLiveWindows(options: MemoryLiveWindowsOptions): Live
       const partition = partitionKey(request);
       const conflicts: LiveConflict[] = [];
       for (const delta of request.groups) {
-        const key = groupKey(delta.tenant, delta.event);
-        let group = groups.get(key);
-        if (!group)
-          groups.set(key, (group = { offsets: new Map(), seconds: new Map(), minutes: new Map() }));
+        const group = groupOf(delta.tenant, delta.event);
         const stored = group.offsets.get(partition) ?? -1;
         if (stored >= request.toOffset) continue;
         if (stored >= request.fromOffset) {
           conflicts.push({ tenant: delta.tenant, event: delta.event, storedOffset: stored });
           continue;
         }
-        const now = clock();
-        for (const [second, series] of delta.seconds) {
-          const keepSecond = bucketExpiresAt(second, 1, horizonMs) > now;
-          const keepMinute = bucketExpiresAt(minuteOf(second), MINUTE_SECONDS, horizonMs) > now;
-          for (const [id, stats] of series) {
-            if (keepSecond) add(group.seconds, second, id, stats);
-            if (keepMinute) add(group.minutes, minuteOf(second), id, stats);
-          }
-        }
+        addDelta(group, delta);
         group.offsets.set(partition, request.toOffset);
       }
       return conflicts;
+    },
+
+    async applyMerged(request: LiveMergedApplyRequest): Promise<LiveGroupKey[]> {
+      sweep();
+      const refused: LiveGroupKey[] = [];
+      for (const delta of request.groups) {
+        const group = groupOf(delta.tenant, delta.event);
+        const ranges = delta.ranges.map((i) => request.ranges[i]!);
+        const isNew = (range: LiveRange) =>
+          (group.offsets.get(partitionKey(range)) ?? -1) < range.fromOffset;
+        if (!ranges.every(isNew)) {
+          refused.push({ tenant: delta.tenant, event: delta.event });
+          continue;
+        }
+        addDelta(group, delta);
+        for (const range of ranges) group.offsets.set(partitionKey(range), range.toOffset);
+      }
+      return refused;
     },
 
     async setFloor(partition: TopicPartition, offset: number): Promise<void> {

@@ -1,18 +1,30 @@
 -- Folds one (tenant, event) group's deltas into its buckets, atomically with the group's stored
--- offset for one partition, so a redelivered batch is never counted twice.
+-- offsets for the partitions whose events the deltas hold, so a redelivered batch is never counted
+-- twice. One script may carry several partitions' batches (concurrently consumed partitions share
+-- one write): then all of them are applied or none.
 -- (The HyperLogLogs of users are not written here: adding a user twice changes nothing, so they
 -- need no offset check and go straight into the pipeline, without the cost of passing through Lua.)
 -- KEYS[1]     the group's offsets hash (field topic:partition)
 -- KEYS[2..]   per bucket: its stats hash, its sketch hash
--- ARGV[1..4]  partition field, fromOffset, toOffset, bucket count
--- ARGV[5..]   per bucket: expire-at (epoch ms), series count, then per series: id,
+-- ARGV[1]     range count R
+-- ARGV[2..]   per range: partition field, fromOffset, toOffset
+-- then        bucket count, and per bucket: expire-at (epoch ms), series count, then per series: id,
 --             'count valueCount sum min max' (min, max '-' without values),
 --             sketch '{"key":count,...}' as JSON ('' without values)
 -- Returns {1, stored} applied, {0, stored} applied before (skipped), {2, stored} partly applied
--- before (conflict: nothing written).
-local stored = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '-1')
-if stored >= tonumber(ARGV[3]) then return {0, stored} end
-if stored >= tonumber(ARGV[2]) then return {2, stored} end
+-- before (conflict: nothing written); stored is the offset of the first range that was not new,
+-- and a script with several ranges writes nothing unless every range is new.
+local ranges = tonumber(ARGV[1])
+local fields = {}
+local stored = -1
+for r = 0, ranges - 1 do
+  local field, from, to = ARGV[2 + 3 * r], tonumber(ARGV[3 + 3 * r]), tonumber(ARGV[4 + 3 * r])
+  stored = tonumber(redis.call('HGET', KEYS[1], field) or '-1')
+  if stored >= to then return {0, stored} end
+  if stored >= from then return {2, stored} end
+  fields[#fields + 1] = field
+  fields[#fields + 1] = ARGV[4 + 3 * r]
+end
 
 local SCALARS = '^(%S+) (%S+) (%S+) (%S+) (%S+)$'
 local CHUNK = 1000 -- stays far below Lua's limit on unpack()
@@ -68,8 +80,8 @@ local function mergeHash(key, ids, adds, merge)
   end
 end
 
-local k, a = 2, 5
-for _ = 1, tonumber(ARGV[4]) do
+local k, a = 2, 3 + 3 * ranges
+for _ = 1, tonumber(ARGV[2 + 3 * ranges]) do
   local statsKey, sketchKey = KEYS[k], KEYS[k + 1]
   k = k + 2
   local expireAt, count = ARGV[a], tonumber(ARGV[a + 1])
@@ -90,5 +102,5 @@ for _ = 1, tonumber(ARGV[4]) do
   end
 end
 
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[1], unpack(fields))
 return {1, stored}

@@ -16,6 +16,9 @@ import type {
   LiveApplyRequest,
   LiveConflict,
   LiveGroupDelta,
+  LiveGroupKey,
+  LiveMergedApplyRequest,
+  LiveRange,
   LiveWindowStore,
   WindowStats,
 } from '../../ports/live-windows.js';
@@ -56,7 +59,8 @@ async function exec(pipeline: ChainableCommander): Promise<unknown[]> {
 /**
  * Live windows in Redis (key layout in live-keys.ts). apply() sends one Lua script per
  * (tenant, event) group, then the groups' PFADDs, all of a request in one pipeline: one round trip
- * per batch. read() takes one round trip, two for UNIQUES (PFCOUNT over the union of the matched
+ * per batch (applyMerged: per merged request, several partitions' ranges in each script).
+ * read() takes one round trip, two for UNIQUES (PFCOUNT over the union of the matched
  * HyperLogLogs).
  */
 export function createRedisLiveWindows(options: RedisLiveWindowsOptions): LiveWindowStore {
@@ -72,35 +76,57 @@ export function createRedisLiveWindows(options: RedisLiveWindowsOptions): LiveWi
   const forgetSentUsers = () => sentUsers.clear();
   redis.on('close', forgetSentUsers);
 
+  /** Runs live-apply.lua per group, all in one pipeline; its [status, stored] per group. */
+  async function applyGroups(
+    groups: readonly { delta: LiveGroupDelta; ranges: readonly LiveRange[] }[],
+  ): Promise<[status: number, stored: number][]> {
+    if (groups.length === 0) return [];
+    const pipeline = scripts.pipeline() as ChainableCommander & LiveCommands;
+    const scriptReplies: number[] = [];
+    const order = createPfaddOrder();
+    const added: UserKey<string[]>[] = [];
+    for (const { delta, ranges } of groups) {
+      scriptReplies.push(pipeline.length);
+      for (const users of queueScript(pipeline, keys, delta, ranges, horizonMs)) {
+        // idempotent, so sent whatever the script decides; in the order Redis inserts fastest
+        const ordered = order(sentUsers.unsent(users.bucketEndSec, users.key, users.members));
+        if (ordered.length === 0) continue;
+        pipeline.call('PFADD', [users.key, ...ordered]);
+        pipeline.pexpireat(users.key, users.expireAt);
+        added.push({ ...users, members: ordered });
+      }
+    }
+    const replies = await exec(pipeline);
+    for (const users of added) sentUsers.record(users.bucketEndSec, users.key, users.members);
+    return scriptReplies.map((at) => replies[at] as [status: number, stored: number]);
+  }
+
   return {
     horizonMs,
 
     async apply(request: LiveApplyRequest): Promise<LiveConflict[]> {
-      if (request.groups.length === 0) return [];
-      const pipeline = scripts.pipeline() as ChainableCommander & LiveCommands;
-      const scriptReplies: number[] = [];
-      const order = createPfaddOrder();
-      const added: UserKey<string[]>[] = [];
-      for (const group of request.groups) {
-        scriptReplies.push(pipeline.length);
-        for (const users of queueScript(pipeline, keys, group, request, horizonMs)) {
-          // idempotent, so sent whatever the script decides; in the order Redis inserts fastest
-          const ordered = order(sentUsers.unsent(users.bucketEndSec, users.key, users.members));
-          if (ordered.length === 0) continue;
-          pipeline.call('PFADD', [users.key, ...ordered]);
-          pipeline.pexpireat(users.key, users.expireAt);
-          added.push({ ...users, members: ordered });
-        }
-      }
-      const replies = await exec(pipeline);
-      for (const users of added) sentUsers.record(users.bucketEndSec, users.key, users.members);
+      const replies = await applyGroups(
+        request.groups.map((delta) => ({ delta, ranges: [request] })),
+      );
       const conflicts: LiveConflict[] = [];
       request.groups.forEach((group, i) => {
-        const [status, stored] = replies[scriptReplies[i]!] as [status: number, stored: number];
+        const [status, stored] = replies[i]!;
         if (status === 2)
           conflicts.push({ tenant: group.tenant, event: group.event, storedOffset: stored });
       });
       return conflicts;
+    },
+
+    async applyMerged(request: LiveMergedApplyRequest): Promise<LiveGroupKey[]> {
+      const replies = await applyGroups(
+        request.groups.map((delta) => ({
+          delta,
+          ranges: delta.ranges.map((i) => request.ranges[i]!),
+        })),
+      );
+      return request.groups
+        .filter((_, i) => replies[i]![0] !== 1)
+        .map(({ tenant, event }) => ({ tenant, event }));
     },
 
     async setFloor(partition: TopicPartition, offset: number): Promise<void> {
@@ -205,17 +231,15 @@ function queueScript(
   pipeline: ChainableCommander & LiveCommands,
   keys: LiveKeys,
   delta: LiveGroupDelta,
-  request: LiveApplyRequest,
+  ranges: readonly LiveRange[],
   horizonMs: number,
 ): UserKey[] {
   const group = keys.group(delta.tenant, delta.event);
   const scriptKeys = [keys.offsets(group)];
-  const args: (string | number)[] = [
-    partitionKey(request),
-    request.fromOffset,
-    request.toOffset,
-    0,
-  ];
+  const args: (string | number)[] = [ranges.length];
+  for (const range of ranges) args.push(partitionKey(range), range.fromOffset, range.toOffset);
+  const bucketCountAt = args.length;
+  args.push(0);
   const users: UserKey[] = [];
   const levels: ['s' | 'm', SecondBuckets, number][] = [
     ['s', delta.seconds, 1],
@@ -245,7 +269,7 @@ function queueScript(
       bucketCount++;
     }
   }
-  args[3] = bucketCount;
+  args[bucketCountAt] = bucketCount;
   pipeline[APPLY](scriptKeys.length, scriptKeys, args);
   return users;
 }
