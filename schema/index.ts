@@ -5,5 +5,6 @@ import './live.js';
 import './ingest.js';
 import './lookups.js';
 import './freshness.js';
+import './mappings.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

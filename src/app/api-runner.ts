@@ -42,6 +42,7 @@ export const startApi = (async ({ config, logger, engines, observability }): Pro
       history: engines.history,
       changes: engines.changes,
       reference: engines.reference,
+      mappings: engines.mappings,
       ingestor: countIngest(ingestor, registry),
       freshness: createFreshness({
         log: engines.log,

@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { ChangeFeed } from '../ports/change-feed.js';
 import type { HistoryStore } from '../ports/history.js';
 import type { LiveWindowStore } from '../ports/live-windows.js';
+import type { MappingStore } from '../ports/mappings.js';
 import type { ReferenceStore } from '../ports/reference-data.js';
 
 export interface RejectedEvent {
@@ -38,6 +39,7 @@ export interface ApiServices {
   history: HistoryStore;
   changes: ChangeFeed;
   reference: ReferenceStore;
+  mappings: MappingStore;
   ingestor: Ingestor;
   freshness: FreshnessSource;
 }

@@ -42,6 +42,8 @@ export interface HarnessOptions {
   tenants?: string[];
   /** Tenants whose key is read-only (`:read`). */
   readOnly?: string[];
+  /** Tenants that also get an admin key (`:admin`), under `keys['<tenant>:admin']`. */
+  admins?: string[];
   /** No API keys at all: the open development mode. */
   open?: boolean;
   /** Settings on top of the defaults (limits etc.). */
@@ -91,6 +93,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         keys[`${tenant}:read`] = `ro-${tenant}-${randomBytes(8).toString('hex')}`;
         entries.push(`${hashApiKey(keys[`${tenant}:read`]!)}:${tenant}:read`);
       }
+      if (options.admins?.includes(tenant)) {
+        keys[`${tenant}:admin`] = `admin-${tenant}-${randomBytes(8).toString('hex')}`;
+        entries.push(`${hashApiKey(keys[`${tenant}:admin`]!)}:${tenant}:admin`);
+      }
     }
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -113,6 +119,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     history: createSqliteHistory({ file: join(dir, 'history.db') }),
     changes: createMemoryChangeFeed(),
     reference: state.reference,
+    mappings: state.mappings,
     ingestor: createIngestor({
       producer,
       topic: 'events',
