@@ -8,12 +8,16 @@ import type { InputRules } from './inputs.js';
 import { metricKey } from './inputs.js';
 import type { LiveFeed } from './live-feed.js';
 import type { SeriesFeed } from './series-feed.js';
+import type { LiveWindowReader } from './shared-reads.js';
+
+/** The services as the API uses them: the live windows are only read. */
+export type ApiReadServices = Omit<ApiServices, 'live'> & { live: LiveWindowReader };
 
 /** What the resolvers of one operation see. Every store call takes `tenant` from here. */
 export interface ApiContext {
   principal: Principal;
   tenant: string;
-  services: ApiServices;
+  services: ApiReadServices;
   limits: Config['limits'];
   inputRules: InputRules;
   clock: () => number;
@@ -32,7 +36,7 @@ export interface ApiContext {
 }
 
 export interface ContextDeps {
-  services: ApiServices;
+  services: ApiReadServices;
   inputRules: InputRules;
   clock: () => number;
   liveFeed: LiveFeed;

@@ -2,10 +2,11 @@ import type { Freshness, FreshnessSource } from '../app/services.js';
 import type { Metric } from '../events/metric.js';
 import { aggregateValue } from '../live/compute.js';
 import type { ChangeFeed, ChangeNotice } from '../ports/change-feed.js';
-import type { LiveWindowStore, WindowStats } from '../ports/live-windows.js';
+import type { WindowStats } from '../ports/live-windows.js';
 import { slidingWindow } from './durations.js';
 import type { FanOut, Ticker } from './fanout.js';
 import { metricKey } from './inputs.js';
+import type { LiveWindowReader } from './shared-reads.js';
 
 export interface WindowValue {
   group: string | null;
@@ -55,7 +56,7 @@ const QUIET_REREAD_MS = 5_000;
  * dirty: the value is always read from the store, never taken from the notice.
  */
 export function createLiveFeed(deps: {
-  live: LiveWindowStore;
+  live: LiveWindowReader;
   changes: ChangeFeed;
   freshness: FreshnessSource;
   fanOut: FanOut;

@@ -3,10 +3,10 @@ import type { Freshness, FreshnessSource } from '../app/services.js';
 import type { Metric } from '../events/metric.js';
 import { aggregateValue } from '../live/compute.js';
 import type { HistorySeries, HistoryStore } from '../ports/history.js';
-import type { LiveWindowStore } from '../ports/live-windows.js';
 import { alignDown } from './durations.js';
 import type { FanOut, Ticker } from './fanout.js';
 import { metricKey } from './inputs.js';
+import type { LiveWindowReader } from './shared-reads.js';
 
 /*
  * The seam between the history part and the live part of a `series` subscription.
@@ -83,7 +83,7 @@ const bucketValue = (stats: Parameters<typeof aggregateValue>[0], metric: Metric
 
 export function createSeriesFeed(deps: {
   history: HistoryStore;
-  live: LiveWindowStore;
+  live: LiveWindowReader;
   freshness: FreshnessSource;
   fanOut: FanOut;
   clock: () => number;

@@ -69,7 +69,7 @@ const silent: ApiLogger = { debug: () => {}, info: () => {}, warn: () => {}, err
 /** The GraphQL API of API.md over the ports of `services`; every store call is made for the caller's tenant. */
 export async function createApi(services: ApiServices, options: ApiOptions = {}): Promise<Api> {
   const { config } = services;
-  // Queries and tickers alike: identical live reads in flight at once are one store read.
+  // Queries and tickers alike: identical live reads share one store read until a change notice.
   const live = shareLiveReads(services);
   const { limits } = config;
   const logger = options.logger ?? silent;
@@ -100,6 +100,7 @@ export async function createApi(services: ApiServices, options: ApiOptions = {})
     settleMs: options.seriesSettleMs ?? 2000,
   });
   await liveFeed.start();
+  const stopSharing = await services.changes.subscribe(live.changed);
   const apiMetrics = createApiMetrics({
     registry: options.metrics ?? new Registry(),
     log: (object, message) => logger.debug(object, message),
@@ -214,6 +215,7 @@ export async function createApi(services: ApiServices, options: ApiOptions = {})
         ),
       );
       await liveFeed.close();
+      await stopSharing();
       await yoga.dispose();
     },
   };
