@@ -10,17 +10,27 @@ export interface FreshnessOptions {
   clock?: () => number;
   /** Answers are reused for this long: every live tick of every subscriber asks. */
   cacheMs?: number;
+  /** Past cacheMs, the last answer is still given while a newer one is asked, this long at most. */
+  staleMs?: number;
 }
 
 /**
  * Freshness from the fold's progress and the log's end offsets. A partition folded to its end is
  * fresh as of now; otherwise it is folded through the time of its last folded record. The
  * lowest over the partitions is what every number can be trusted to include.
+ *
+ * The question takes a round trip to the log and one to the progress store. Past `cacheMs` a
+ * caller does not wait for it: the last answer is given (its foldedThrough is still true, a lower
+ * bound, and its lagMs is counted to now) while a newer one is asked in the background, so a live
+ * tick or query never waits on Kafka. Only when the last answer is older than `staleMs` (the log
+ * is away) does a caller wait, and get the failure.
  */
 export function createFreshness(options: FreshnessOptions): FreshnessSource {
   const clock = options.clock ?? Date.now;
   const cacheMs = options.cacheMs ?? 250;
-  let cached: { at: number; value: Promise<Freshness> } | undefined;
+  const staleMs = options.staleMs ?? 5000;
+  let last: { at: number; value: Freshness } | undefined;
+  let asking: Promise<Freshness> | undefined;
 
   async function compute(now: number): Promise<Freshness> {
     const [ends, progress] = await Promise.all([
@@ -45,17 +55,27 @@ export function createFreshness(options: FreshnessOptions): FreshnessSource {
     };
   }
 
+  const ask = (now: number): Promise<Freshness> =>
+    (asking ??= compute(now)
+      .then((value) => {
+        last = { at: now, value };
+        return value;
+      })
+      .finally(() => (asking = undefined)));
+
   return {
     current() {
       const now = clock();
-      if (!cached || now - cached.at > cacheMs) {
-        const value = compute(now);
-        cached = { at: now, value };
-        value.catch(() => {
-          if (cached?.value === value) cached = undefined;
-        });
-      }
-      return cached.value;
+      if (last && now - last.at <= cacheMs) return Promise.resolve(last.value);
+      const answer = ask(now);
+      if (!last || now - last.at > staleMs) return answer;
+      answer.catch(() => undefined);
+      const { foldedThrough, behind } = last.value;
+      return Promise.resolve({
+        foldedThrough,
+        lagMs: foldedThrough === null ? null : now - foldedThrough,
+        behind,
+      });
     },
   };
 }
