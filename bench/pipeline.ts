@@ -32,6 +32,7 @@
 // 5. the fold process's CPU time (/proc) and peak RSS (VmHWM), the engines' CPU time, and the
 //    Redis commands run per event with Redis's own time in them (INFO commandstats).
 import { parseArgs } from 'node:util';
+import { summariseLogLines } from './support/log-lines.js';
 import { createPipelineBench, PARTITIONS, type EngineCpu } from './support/pipeline-bench.js';
 import { loadAverage } from './support/proc.js';
 import { formatCount, formatMiB, percentile } from './support/stats.js';
@@ -248,18 +249,11 @@ async function main(): Promise<void> {
   );
   console.log(`\nLoad average (1 min) before → after: ${loads.join('; ')}; 2 cores.`);
   if (problems.length > 0)
-    console.log(`\nThe fold logged (warn and above):\n${summarise(problems)}`);
-}
-
-/** Log lines grouped by message (and error), with their count. */
-function summarise(lines: string[]): string {
-  const counts = new Map<string, number>();
-  for (const line of lines) {
-    const entry = JSON.parse(line) as { msg?: string; error?: string; err?: { message?: string } };
-    const what = [entry.msg, entry.error ?? entry.err?.message].filter(Boolean).join(': ');
-    counts.set(what, (counts.get(what) ?? 0) + 1);
-  }
-  return [...counts].map(([what, n]) => `- ${n} × ${what}`).join('\n');
+    console.log(
+      `\nThe fold logged (warn and above):\n${summariseLogLines(problems)
+        .map((line) => `- ${line}`)
+        .join('\n')}`,
+    );
 }
 
 try {

@@ -112,8 +112,8 @@ export interface ThroughputRun {
 export interface PipelineBench {
   /** Creates the run's ClickHouse database. */
   setUp(): Promise<void>;
-  /** One event per message (`single`) or JSON arrays of 100-500 events (`batched`). */
-  throughput(kind: 'single' | 'batched'): Promise<ThroughputRun>;
+  /** `events` (default: the options') in one-event messages or JSON arrays of 100-500 events. */
+  throughput(kind: 'single' | 'batched', events?: number): Promise<ThroughputRun>;
   /** Events produced at `rate` per second for `seconds`, one per message: produce -> visible. */
   freshness(rate: number, seconds: number): Promise<Freshness & { verified: string }>;
   /** Stops any fold child left, removes the run's topics, database and keys unless `keep`. */
@@ -242,28 +242,23 @@ export function createPipelineBench(options: PipelineBenchOptions): PipelineBenc
     );
   }
 
-  function singleMessages(ids: string): LogMessage[] {
+  function singleMessages(ids: string, count: number): LogMessage[] {
     const last = Date.now();
     // Event time spreads over the minute before now, as a busy stream's would.
-    return Array.from({ length: EVENTS }, (_, i) =>
+    return Array.from({ length: count }, (_, i) =>
       singleEventMessage(
-        generateEvent(ids, i, last - 60_000 + Math.floor((i * 60_000) / EVENTS), WITH_IDS),
+        generateEvent(ids, i, last - 60_000 + Math.floor((i * 60_000) / count), WITH_IDS),
       ),
     );
   }
 
-  function arrayMessages(ids: string): LogMessage[] {
+  function arrayMessages(ids: string, count: number): LogMessage[] {
     const last = Date.now();
     const messages: LogMessage[] = [];
-    for (let i = 0; i < EVENTS;) {
-      const size = Math.min(EVENTS - i, 100 + ((i * 7919) % 401));
+    for (let i = 0; i < count;) {
+      const size = Math.min(count - i, 100 + ((i * 7919) % 401));
       const events = Array.from({ length: size }, (_, k) =>
-        generateEvent(
-          ids,
-          i + k,
-          last - 60_000 + Math.floor(((i + k) * 60_000) / EVENTS),
-          WITH_IDS,
-        ),
+        generateEvent(ids, i + k, last - 60_000 + Math.floor(((i + k) * 60_000) / count), WITH_IDS),
       );
       messages.push(arrayMessage(events));
       i += size;
@@ -542,16 +537,17 @@ export function createPipelineBench(options: PipelineBenchOptions): PipelineBenc
       say(`pipeline run ${run}: database ${database}, topics ${base}.*, load ${loadAverage()}`);
       await createMigrator({ client: clickhouse, database }).apply();
     },
-    async throughput(kind) {
+    async throughput(kind, events = EVENTS) {
       const topic = await newTopic(kind);
       const startMs = Date.now();
-      const messages = kind === 'single' ? singleMessages(topic) : arrayMessages(topic);
+      const messages =
+        kind === 'single' ? singleMessages(topic, events) : arrayMessages(topic, events);
       await fill(topic, messages);
       const raw = await bestRaw(topic, messages.length);
       const fold = await foldAll(topic);
-      const verified = await verify(topic, EVENTS, startMs);
-      say(`  the fold: ${formatCount(EVENTS / fold.seconds)} events/s; ${verified}`);
-      return { events: EVENTS, messages: messages.length, raw, fold, verified };
+      const verified = await verify(topic, events, startMs);
+      say(`  the fold: ${formatCount(events / fold.seconds)} events/s; ${verified}`);
+      return { events, messages: messages.length, raw, fold, verified };
     },
     async freshness(rate, seconds) {
       const topic = await newTopic('fresh');
