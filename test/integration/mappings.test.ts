@@ -59,6 +59,14 @@ function generatePairs(count: number, fromMs: number, toMs: number, seed: number
   });
 }
 
+async function count(client: ApiClient, event: string) {
+  const { body } = await client.request(LiveDocument, {
+    metric: { event, aggregate: 'COUNT' },
+    window: '1h',
+  });
+  return body.data?.live[0]?.value ?? 0;
+}
+
 describe('a mapped topic folds like the same events ingested natively', () => {
   const suffix = randomBytes(3).toString('hex');
   const nativeTenant = `map-native-${suffix}`;
@@ -118,14 +126,6 @@ describe('a mapped topic folds like the same events ingested natively', () => {
       live: sortGroups(live.body.data!.live).map(({ group, value }) => ({ group, value })),
     };
   }
-
-  const count = async (client: ApiClient, event: string) => {
-    const { body } = await client.request(LiveDocument, {
-      metric: { event, aggregate: 'COUNT' },
-      window: '1h',
-    });
-    return body.data?.live[0]?.value ?? 0;
-  };
 
   beforeAll(async () => {
     stack = await startTestStack('real', {
@@ -247,5 +247,37 @@ describe('a mapped topic folds like the same events ingested natively', () => {
       timeout: TIMEOUT_MS,
       message: 'the good neighbour folded',
     });
+  }, 60_000);
+});
+
+describe('mappings on the embedded engines', () => {
+  it('a mapping set at run time makes the embedded consumer read its topic too, and ingest goes on', async () => {
+    const stack = await startTestStack('embedded', { MAPPINGS_POLL_MS: '100' });
+    try {
+      const client = apiClient(stack.url, null);
+      const set = await client.request(SetTopicMappingDocument, {
+        mapping: { name: 'clicks', topic: 'clickstream', eventName: 'click' },
+      });
+      expect(set.body.errors).toBeUndefined();
+      await waitFor(() => stack.fold.topics().includes('clickstream'), {
+        timeout: TIMEOUT_MS,
+        message: 'the consumer reads the mapped topic',
+      });
+      const producer = stack.engines.log.producer();
+      await producer.send('clickstream', [
+        { key: null, value: Buffer.from('{"page": "/"}'), headers: {} },
+      ]);
+      await producer.close();
+      const { body } = await client.request(IngestDocument, {
+        events: [{ name: 'signup', timestamp: iso(Date.now() - 1000) }],
+      });
+      expect(body.data?.ingest.accepted).toBe(1);
+      await waitFor(
+        async () => (await count(client, 'click')) === 1 && (await count(client, 'signup')) === 1,
+        { timeout: TIMEOUT_MS, message: 'both folded' },
+      );
+    } finally {
+      await stack.stop();
+    }
   }, 60_000);
 });
