@@ -451,6 +451,34 @@ export function describeLiveWindowsContract(name: string, makeStore: MakeStore):
       expect([await sum(a), await sum(b)]).toEqual([121, 202]);
     });
 
+    it('counts users whose ids are not well-formed UTF-16 (a lone surrogate)', async () => {
+      const user = (userId: string, offset: number): PositionedEvent => ({
+        ...events[0]!,
+        tenant: 'surrogates',
+        name: EVENTS[0]!,
+        timestamp: nowMs - 10_000,
+        userId,
+        partition: 30,
+        offset,
+      });
+      const batch = [user('a\ud800', 0), user('b\\ud800', 1), user('c', 2)];
+      await store.apply({
+        topic: TOPIC,
+        partition: 30,
+        fromOffset: 0,
+        toOffset: 2,
+        groups: aggregateLive(batch, { nowMs, horizonMs: HORIZON_MS }).groups,
+      });
+      const [stats] = await store.read({
+        tenant: 'surrogates',
+        metric: metric('UNIQUES'),
+        fromMs: nowMs - 60_000,
+        toMs: nowMs,
+        maxGroups: 1,
+      });
+      expect(stats!.uniques).toBe(3);
+    });
+
     it('folds a bucket with thousands of series, twice', async () => {
       const second = Math.floor((nowMs - 20_000) / 1000) * 1000;
       const wide = (offset: number) =>

@@ -2,15 +2,16 @@
 -- offsets for the partitions whose events the deltas hold, so a redelivered batch is never counted
 -- twice. One script may carry several partitions' batches (concurrently consumed partitions share
 -- one write): then all of them are applied or none.
--- (The HyperLogLogs of users are not written here: adding a user twice changes nothing, so they
--- need no offset check and go straight into the pipeline, without the cost of passing through Lua.)
+-- The deltas come as one JSON argument, decoded in C (cjson): thousands of arguments cost the
+-- client more to send than the script to read.
 -- KEYS[1]     the group's offsets hash (field topic:partition)
--- KEYS[2..]   per bucket: its stats hash, its sketch hash
+-- KEYS[2..]   per bucket: its stats hash, its sketch hash (a series' HyperLogLog of users is the
+--             stats hash's key followed by ':u:' and the series id: same hash tag, same slot)
 -- ARGV[1]     range count R
 -- ARGV[2..]   per range: partition field, fromOffset, toOffset
--- then        bucket count, and per bucket: expire-at (epoch ms), series count, then per series: id,
---             'count valueCount sum min max' (min, max '-' without values),
---             sketch '{"key":count,...}' as JSON ('' without values)
+-- ARGV[2+3R]  JSON: per bucket (in KEYS' order) an array [expire-at (epoch ms, a string), then per
+--             series: id, 'count valueCount sum min max' (min, max '-' without values),
+--             sketch '{"key":count,...}' as JSON ('' without values), users to add (0 for none)]
 -- Returns {1, stored} applied, {0, stored} applied before (skipped), {2, stored} partly applied
 -- before (conflict: nothing written); stored is the offset of the first range that was not new,
 -- and a script with several ranges writes nothing unless every range is new.
@@ -80,19 +81,26 @@ local function mergeHash(key, ids, adds, merge)
   end
 end
 
-local k, a = 2, 3 + 3 * ranges
-for _ = 1, tonumber(ARGV[2 + 3 * ranges]) do
-  local statsKey, sketchKey = KEYS[k], KEYS[k + 1]
-  k = k + 2
-  local expireAt, count = ARGV[a], tonumber(ARGV[a + 1])
-  a = a + 2
+local function addUsers(key, users, expireAt)
+  for first = 1, #users, CHUNK do
+    redis.call('PFADD', key, unpack(users, first, math.min(first + CHUNK - 1, #users)))
+  end
+  redis.call('PEXPIREAT', key, expireAt)
+end
+
+local buckets = cjson.decode(ARGV[2 + 3 * ranges])
+for b = 1, #buckets do
+  local bucket = buckets[b]
+  local statsKey, sketchKey = KEYS[2 * b], KEYS[2 * b + 1]
+  local expireAt = bucket[1]
   local ids, adds, sketchIds, sketchAdds = {}, {}, {}, {}
-  for i = 1, count do
-    ids[i], adds[i] = ARGV[a], ARGV[a + 1]
-    if ARGV[a + 2] ~= '' then
-      sketchIds[#sketchIds + 1], sketchAdds[#sketchAdds + 1] = ARGV[a], ARGV[a + 2]
+  for i = 2, #bucket, 4 do
+    local id = bucket[i]
+    ids[#ids + 1], adds[#adds + 1] = id, bucket[i + 1]
+    if bucket[i + 2] ~= '' then
+      sketchIds[#sketchIds + 1], sketchAdds[#sketchAdds + 1] = id, bucket[i + 2]
     end
-    a = a + 3
+    if bucket[i + 3] ~= 0 then addUsers(statsKey .. ':u:' .. id, bucket[i + 3], expireAt) end
   end
   mergeHash(statsKey, ids, adds, mergeScalars)
   redis.call('PEXPIREAT', statsKey, expireAt)

@@ -83,23 +83,20 @@ export function createRedisLiveWindows(options: RedisLiveWindowsOptions): LiveWi
   ): Promise<[status: number, stored: number][]> {
     if (groups.length === 0) return [];
     const pipeline = scripts.pipeline() as ChainableCommander & LiveCommands;
-    const scriptReplies: number[] = [];
     const order = createPfaddOrder();
-    const added: UserKey<string[]>[] = [];
-    for (const { delta, ranges } of groups) {
-      scriptReplies.push(pipeline.length);
-      for (const users of queueScript(pipeline, keys, delta, ranges, horizonMs)) {
-        // idempotent, so sent whatever the script decides; in the order Redis inserts fastest
-        const ordered = order(sentUsers.unsent(users.bucketEndSec, users.key, users.members));
-        if (ordered.length === 0) continue;
-        pipeline.call('PFADD', [users.key, ...ordered]);
-        pipeline.pexpireat(users.key, users.expireAt);
-        added.push({ ...users, members: ordered });
-      }
-    }
-    const replies = await exec(pipeline);
-    for (const users of added) sentUsers.record(users.bucketEndSec, users.key, users.members);
-    return scriptReplies.map((at) => replies[at] as [status: number, stored: number]);
+    // in the order Redis inserts fastest, without the users this process added before
+    const toSend = (users: UserKey) =>
+      order(sentUsers.unsent(users.bucketEndSec, users.key, users.members));
+    const sent = groups.map(({ delta, ranges }) =>
+      queueScript(pipeline, keys, delta, ranges, horizonMs, toSend),
+    );
+    const replies = (await exec(pipeline)) as [status: number, stored: number][];
+    sent.forEach((users, i) => {
+      if (replies[i]![0] !== 1) return;
+      for (const { bucketEndSec, key, members } of users)
+        sentUsers.record(bucketEndSec, key, members);
+    });
+    return replies;
   }
 
   return {
@@ -232,8 +229,8 @@ interface UserKey<Members = Set<string>> {
 }
 
 /**
- * Queues live-apply.lua for one group: its seconds and their minutes. Returns the users to add
- * to each bucket's HyperLogLogs, which the script does not write.
+ * Queues live-apply.lua for one group: its seconds and their minutes, with the users `toSend`
+ * picks for each series' HyperLogLog. Returns the users sent, per HyperLogLog.
  */
 function queueScript(
   pipeline: ChainableCommander & LiveCommands,
@@ -241,43 +238,55 @@ function queueScript(
   delta: LiveGroupDelta,
   ranges: readonly LiveRange[],
   horizonMs: number,
-): UserKey[] {
+  toSend: (users: UserKey) => string[],
+): UserKey<string[]>[] {
   const group = keys.group(delta.tenant, delta.event);
   const scriptKeys = [keys.offsets(group)];
   const args: (string | number)[] = [ranges.length];
   for (const range of ranges) args.push(partitionKey(range), range.fromOffset, range.toOffset);
-  const bucketCountAt = args.length;
-  args.push(0);
-  const users: UserKey[] = [];
+  const sent: UserKey<string[]>[] = [];
+  const payload: unknown[][] = [];
   const levels: ['s' | 'm', SecondBuckets, number][] = [
     ['s', delta.seconds, 1],
     ['m', rollUpMinutes(delta.seconds), MINUTE_SECONDS],
   ];
-  let bucketCount = 0;
   for (const [level, buckets, length] of levels) {
     for (const [second, series] of buckets) {
       const bucket = keys.bucket(group, level, second);
       const expireAt = bucketExpiresAt(second, length, horizonMs);
       scriptKeys.push(bucket, keys.sketch(bucket));
-      args.push(expireAt, series.size);
+      const entry: unknown[] = [String(expireAt)];
       for (const [id, stats] of series) {
-        args.push(
+        const users: UserKey = {
+          key: keys.users(bucket, id),
+          bucketEndSec: second + length,
+          expireAt,
+          members: stats.users,
+        };
+        const members = stats.users.size > 0 ? toSend(users) : [];
+        if (members.length > 0) sent.push({ ...users, members });
+        entry.push(
           id,
           encodeScalars(stats),
           stats.sketch.size > 0 ? encodeSketch(stats.sketch) : '',
+          members.length > 0 ? members : 0,
         );
-        if (stats.users.size > 0)
-          users.push({
-            key: keys.users(bucket, id),
-            bucketEndSec: second + length,
-            expireAt,
-            members: stats.users,
-          });
       }
-      bucketCount++;
+      payload.push(entry);
     }
   }
-  args[bucketCountAt] = bucketCount;
+  args.push(toWellFormedJson(payload));
   pipeline[APPLY](scriptKeys.length, scriptKeys, args);
-  return users;
+  return sent;
+}
+
+/**
+ * JSON whose lone surrogates (JSON.stringify escapes them as \udXXX) are U+FFFD, as a UTF-8
+ * argument would have them: Redis's cjson refuses such escapes.
+ */
+function toWellFormedJson(value: unknown): string {
+  const json = JSON.stringify(value);
+  return json.includes('\\ud')
+    ? json.replace(/(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/g, '$1\\ufffd')
+    : json;
 }
