@@ -10,7 +10,9 @@ import type { BenchReport, FreshnessPoint } from './model.js';
  */
 
 const WIDTH = 960;
-const MARGIN = { left: 300, right: 90 };
+const MARGIN = { left: 300, right: 60 };
+/** Room right of the bars for their value and the baseline's name. */
+const BAR_LABEL_ROOM = 190;
 const BAR_HEIGHT = 14;
 const GROUP_GAP = 14;
 const PLOT_HEIGHT = 300;
@@ -55,7 +57,8 @@ function barsOf(report: BenchReport): Bar[] {
         label: f.bar!,
         service: median(f.values),
         baseline: median(f.baseline!.values),
-        baselineLabel: f.baseline!.label,
+        // Its name up to the first comma: the table has the rest.
+        baselineLabel: f.baseline!.label.split(',')[0]!,
       })),
   );
 }
@@ -74,12 +77,19 @@ function barPanel(bars: Bar[], top: number): { svg: string; height: number } {
     };
   const values = bars.flatMap((b) => [b.service, b.baseline]).filter((v) => v > 0);
   const low = 10 ** Math.floor(Math.log10(Math.min(...values)));
-  const high = 10 ** Math.ceil(Math.log10(Math.max(...values)));
-  const x = logScale(low, high, MARGIN.left, WIDTH - MARGIN.right);
+  const high = Math.max(...values) * 1.05;
+  const x = logScale(low, high, MARGIN.left, WIDTH - MARGIN.right - BAR_LABEL_ROOM);
   const plotTop = top + 40;
   const groupHeight = BAR_HEIGHT * 2 + GROUP_GAP;
   const plotBottom = plotTop + bars.length * groupHeight;
-  const parts = [title];
+  const legend = [
+    [COLORS.service, 'this service'],
+    [COLORS.baseline, 'its baseline, named at the bar'],
+  ].map(([color, label], i) => {
+    const left = MARGIN.left + i * 130;
+    return `<rect x="${left}" y="${top + 24}" width="10" height="10" fill="${color}"/>${text(left + 14, top + 33, label!, 'font-size="11"')}`;
+  });
+  const parts = [title, ...legend];
   for (const t of logTicks(low, high))
     parts.push(
       `<line x1="${x(t)}" x2="${x(t)}" y1="${plotTop - 4}" y2="${plotBottom}" stroke="${COLORS.grid}"/>`,

@@ -80,15 +80,17 @@ export const foldThroughput: Scenario = {
           unit: 'µs',
           values: batched.map((r) => micros(r.fold.cpuSeconds, r.events)),
         },
-        {
-          measure: 'fold RSS peak, one-event / array',
-          unit: 'MiB',
-          values: [...single, ...batched].map((r) => MiB(r.fold.peakRssBytes)),
-          baseline: {
-            label: 'fold idle',
-            values: [...single, ...batched].map((r) => MiB(r.fold.idleRssBytes)),
-          },
-        },
+        ...(
+          [
+            ['one-event', single],
+            ['array', batched],
+          ] as const
+        ).map(([kind, runs]) => ({
+          measure: `fold RSS peak, ${kind} messages`,
+          unit: 'MiB' as const,
+          values: runs.map((r) => MiB(r.fold.peakRssBytes)),
+          baseline: { label: 'fold idle', values: runs.map((r) => MiB(r.fold.idleRssBytes)) },
+        })),
       ],
       notes: [
         `Load average (1 min) before → after each fold: ${[...single, ...batched]
