@@ -69,11 +69,11 @@ const silent: ApiLogger = { debug: () => {}, info: () => {}, warn: () => {}, err
 /** The GraphQL API of API.md over the ports of `services`; every store call is made for the caller's tenant. */
 export async function createApi(services: ApiServices, options: ApiOptions = {}): Promise<Api> {
   const { config } = services;
-  // Queries and tickers alike: identical live reads share one store read until a change notice.
-  const live = shareLiveReads(services);
   const { limits } = config;
   const logger = options.logger ?? silent;
   const clock = options.clock ?? Date.now;
+  // Queries and tickers alike: identical live reads share one store read (src/api/shared-reads.ts).
+  const live = shareLiveReads(services, { clock });
   const development = config.server.NODE_ENV === 'development';
 
   const authenticator = createAuthenticator(config.server.API_KEYS);
@@ -216,6 +216,7 @@ export async function createApi(services: ApiServices, options: ApiOptions = {})
       );
       await liveFeed.close();
       await stopSharing();
+      live.close();
       await yoga.dispose();
     },
   };

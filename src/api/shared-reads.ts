@@ -1,53 +1,99 @@
 import type { ApiServices } from '../app/services.js';
 import type { ChangeNotice } from '../ports/change-feed.js';
-import type { LiveWindowStore, WindowStats } from '../ports/live-windows.js';
+import type { LiveWindowRead, LiveWindowStore, WindowStats } from '../ports/live-windows.js';
 import { metricKey } from './inputs.js';
 
 /** What the API does with the live windows: it reads them, the fold writes them. */
 export type LiveWindowReader = Pick<LiveWindowStore, 'read' | 'horizonMs'>;
 
 export interface SharedLiveReads extends LiveWindowReader {
-  /** Forgets the answers a change notice makes out of date (subscribe it to the change feed). */
+  /** Marks the answers a change notice makes out of date (subscribe it to the change feed). */
   changed(notice: ChangeNotice): void;
+  /** Stops reading ahead. */
+  close(): void;
 }
+
+export interface SharedReadTimings {
+  /** An answer is shared for at most this long (monotonic ms), notices or not. */
+  maxAgeMs: number;
+  /** How long a caller waits for a read again after a notice before it gets the last answer. */
+  staleWaitMs: number;
+  /** How long before a second ends the windows asked in it are read for the next second. */
+  readAheadMs: number;
+}
+
+/**
+ * A missed notice (they are at most once) leaves an answer stale for MAX_AGE at most, and windows
+ * that end in the future (a `series` bucket still open) are read again as time goes by. 20 ms: a
+ * read of a window while Redis runs the fold's scripts (tens of ms each) otherwise set the p99.
+ */
+export const SHARED_READ_TIMINGS: SharedReadTimings = {
+  maxAgeMs: 1000,
+  staleWaitMs: 20,
+  readAheadMs: 100,
+};
 
 interface Entry {
   watchKey: string;
   fromMs: number;
   toMs: number;
-  /** When the read was asked (monotonic ms). */
+  /** What a caller gets now. */
+  answer: Promise<WindowStats[]>;
+  /** The latest store read asked. */
+  reading: Promise<WindowStats[]> | undefined;
+  /** When the read behind `answer` was asked (monotonic ms). */
   askedAt: number;
-  read: Promise<WindowStats[]>;
+  /** A change notice touched the window after that read was asked. */
+  outdated: boolean;
+  /** The latest answer the store gave for this window, and when it was asked. */
+  last?: { stats: WindowStats[]; askedAt: number };
 }
-
-/**
- * An answer is shared for at most this long, notices or not: a missed notice (they are at most
- * once) leaves an answer stale for no longer, and windows that end in the future (a `series`
- * bucket still open) are read again as time goes by.
- */
-const MAX_AGE_MS = 1000;
 
 const watchKeyOf = (tenant: string, event: string) => `${tenant}\u0000${event}`;
 
+const readKey = (request: LiveWindowRead) =>
+  JSON.stringify([
+    request.tenant,
+    metricKey(request.metric),
+    request.fromMs,
+    request.toMs,
+    request.maxGroups,
+  ]);
+
 /**
  * `services.live` with the answer of a window read shared by every caller that asks the same read
- * (tenant, metric, window, groups) until a change notice touches its window: a dashboard's viewers
- * or a burst of queries cost one store read per window second and fold batch, not one each (a 1m
- * window is ~60 Redis commands and their decoding, and waits behind the fold's scripts in Redis).
- * A read in flight when a notice arrives is forgotten too: a caller after the notice reads again,
- * so an answer holds every write whose notice this process had seen when it was asked.
- * An answer is shared for MAX_AGE_MS at most; failed reads are not kept. The stats are
- * shared between the callers: they are read, never changed. The store is looked up at every call,
- * so a store replaced in `services` is the one used.
+ * (tenant, metric, window, groups): a dashboard's viewers, a burst of queries and the tickers cost
+ * one store read per window second and fold batch, not one each (a 1m window is ~60 Redis commands
+ * and their decoding, and waits in Redis behind the fold's scripts).
+ * - A change notice touching the window (or maxAgeMs) makes the next caller read again. Callers
+ *   then wait for that read up to staleWaitMs; past that they get the last answer of the window
+ *   (asked at most maxAgeMs ago), and the read's answer once it lands: a query never waits on a
+ *   busy Redis for long, and is at most maxAgeMs behind the store.
+ * - Each window asked during a second (one ending with that second: "now") is read again for the
+ *   next second readAheadMs before that second starts, so the first callers of a second, a tick
+ *   of every subscription among them, find their window read, and notices keep it up to date.
+ * The stats are shared between the callers: they are read, never changed. Failed reads are not
+ * kept. The store is looked up at every call, so a store replaced in `services` is the one used.
  */
 export function shareLiveReads(
   services: Pick<ApiServices, 'live'>,
-  /** Monotonic milliseconds (default performance.now). */
-  monotonic: () => number = () => performance.now(),
+  options: {
+    /** Epoch ms: the clock the windows are computed with. */
+    clock: () => number;
+    /** Monotonic ms (default performance.now). */
+    monotonic?: () => number;
+    timings?: SharedReadTimings;
+  },
 ): SharedLiveReads {
+  const { clock } = options;
+  const monotonic = options.monotonic ?? (() => performance.now());
+  const { maxAgeMs, staleWaitMs, readAheadMs } = options.timings ?? SHARED_READ_TIMINGS;
   const entries = new Map<string, Entry>();
   /** Per (tenant, event): the keys of its entries, for the notices. */
   const watched = new Map<string, Set<string>>();
+  /** The windows asked that end with the current second, to read ahead for the next. */
+  let current: { toMs: number; reads: Map<string, LiveWindowRead>; timer: NodeJS.Timeout } | null =
+    null;
   let sweptAt = monotonic();
 
   const forget = (key: string, entry: Entry) => {
@@ -58,43 +104,88 @@ export function shareLiveReads(
     if (keys?.size === 0) watched.delete(entry.watchKey);
   };
 
-  /** Windows of past seconds are not asked again: at most once a MAX_AGE_MS, the old go. */
   const sweep = (now: number) => {
-    if (now - sweptAt < MAX_AGE_MS) return;
+    if (now - sweptAt < maxAgeMs) return;
     sweptAt = now;
-    for (const [key, entry] of entries) if (now - entry.askedAt > MAX_AGE_MS) forget(key, entry);
+    for (const [key, entry] of entries) if (now - entry.askedAt > maxAgeMs) forget(key, entry);
   };
 
-  return {
+  /** Asks the store for the entry's window; callers get the answer from `fallback` on after staleWaitMs. */
+  const ask = (key: string, entry: Entry, request: LiveWindowRead, now: number) => {
+    const read = services.live.read(request);
+    entry.reading = read;
+    entry.askedAt = now;
+    entry.outdated = false;
+    entry.answer = read;
+    const fallback = entry.last && now - entry.last.askedAt <= maxAgeMs ? entry.last : undefined;
+    if (fallback)
+      entry.answer = Promise.race([
+        read,
+        new Promise<WindowStats[]>((resolve) =>
+          setTimeout(resolve, staleWaitMs, fallback.stats).unref(),
+        ),
+      ]);
+    read.then(
+      (stats) => {
+        if (entry.reading !== read) return;
+        entry.last = { stats, askedAt: now };
+        entry.answer = read;
+      },
+      () => {
+        if (entry.reading === read) forget(key, entry);
+      },
+    );
+  };
+
+  const remember = (key: string, request: LiveWindowRead) => {
+    const toMs = Math.floor(clock() / 1000) * 1000 + 1000;
+    if (request.toMs !== toMs) return;
+    if (current?.toMs !== toMs) {
+      if (current) clearTimeout(current.timer);
+      const reads = new Map<string, LiveWindowRead>();
+      const timer = setTimeout(
+        () => {
+          for (const ahead of reads.values())
+            void shared
+              .read({ ...ahead, fromMs: ahead.fromMs + 1000, toMs: ahead.toMs + 1000 })
+              .catch(() => undefined);
+        },
+        Math.max(0, toMs - readAheadMs - clock()),
+      );
+      timer.unref();
+      current = { toMs, reads, timer };
+    }
+    current.reads.set(key, request);
+  };
+
+  const shared: SharedLiveReads = {
     get horizonMs() {
       return services.live.horizonMs;
     },
     read(request) {
-      const key = JSON.stringify([
-        request.tenant,
-        metricKey(request.metric),
-        request.fromMs,
-        request.toMs,
-        request.maxGroups,
-      ]);
+      const key = readKey(request);
       const now = monotonic();
-      const cached = entries.get(key);
-      if (cached && now - cached.askedAt <= MAX_AGE_MS) return cached.read;
-      if (cached) forget(key, cached);
-      sweep(now);
-      const entry: Entry = {
-        watchKey: watchKeyOf(request.tenant, request.metric.event),
-        fromMs: request.fromMs,
-        toMs: request.toMs,
-        askedAt: now,
-        read: services.live.read(request),
-      };
-      entry.read.catch(() => forget(key, entry));
-      entries.set(key, entry);
-      const keys = watched.get(entry.watchKey) ?? new Set();
-      keys.add(key);
-      watched.set(entry.watchKey, keys);
-      return entry.read;
+      remember(key, request);
+      let entry = entries.get(key);
+      if (entry && !entry.outdated && now - entry.askedAt <= maxAgeMs) return entry.answer;
+      if (!entry) {
+        sweep(now);
+        entry = {
+          watchKey: watchKeyOf(request.tenant, request.metric.event),
+          fromMs: request.fromMs,
+          toMs: request.toMs,
+          answer: Promise.resolve([]),
+          reading: undefined,
+          askedAt: now,
+          outdated: false,
+        };
+        entries.set(key, entry);
+        const keys = watched.get(entry.watchKey) ?? new Set();
+        keys.add(key);
+        watched.set(entry.watchKey, keys);
+      }
+      ask(key, entry, request, now);
+      return entry.answer;
     },
     changed(notice) {
       const keys = watched.get(watchKeyOf(notice.tenant, notice.event));
@@ -103,8 +194,13 @@ export function shareLiveReads(
       const toMs = (notice.toSec + 1) * 1000;
       for (const key of keys) {
         const entry = entries.get(key)!;
-        if (entry.fromMs < toMs && fromMs < entry.toMs) forget(key, entry);
+        if (entry.fromMs < toMs && fromMs < entry.toMs) entry.outdated = true;
       }
     },
+    close() {
+      if (current) clearTimeout(current.timer);
+      current = null;
+    },
   };
+  return shared;
 }
