@@ -12,7 +12,7 @@ import type { LogRecord } from '../../src/ports/event-log.js';
 
 const NOW = Date.parse('2026-05-01T12:00:00Z');
 
-const spec = (fields: Partial<TopicMappingSpec> & Record<string, unknown>): TopicMappingSpec =>
+const spec = (fields: Record<string, unknown>): TopicMappingSpec =>
   topicMappingSpec.parse({ name: 'shop', topic: 'transactions', eventName: 'purchase', ...fields });
 
 const options: DecodeOptions = {
