@@ -23,11 +23,13 @@ export interface SharedResults {
 
 interface Writer {
   socket: WebSocket;
-  /** This subscriber's `next` message up to its payload. */
-  head: string;
+  /** This subscriber's `next` message up to its payload, UTF-8. */
+  head: Buffer;
   /** A write is on its way to the socket: the next message waits in `pending`. */
   writing: boolean;
-  pending: string | undefined;
+  pending: Buffer | undefined;
+  /** The socket's callback when a write is done (one per writer, not one per write). */
+  written: () => void;
   /** Ends the subscriber's stream; with an error, graphql-ws sends an `error` message. */
   end(error?: unknown): void;
 }
@@ -37,7 +39,7 @@ interface Group {
   outcome: Promise<Outcome>;
   stream: AsyncIterator<ExecutionResult> | undefined;
   /** The payload of the latest result, for a subscriber that joins between two. */
-  last: string | undefined;
+  last: Buffer | undefined;
   ended: boolean;
 }
 
@@ -45,12 +47,14 @@ const isStream = (outcome: Outcome): outcome is AsyncIterable<ExecutionResult> =
   typeof (outcome as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function';
 
 const DONE = { done: true, value: undefined } as const;
+const CLOSE = Buffer.from('}');
+const TEXT = { binary: false } as const;
 
 /**
  * Subscribers of the same operation (the caller's key: tenant, query, operation name, variables)
  * of a field whose events depend on nothing else get the same results: ONE stream executes them,
- * each result is serialized ONCE, and the same payload goes to every subscriber's socket in a
- * `next` message that differs only by its id. graphql-ws alone executes and stringifies every
+ * each result is serialized and encoded ONCE, and the same payload goes to every subscriber's socket
+ * in a `next` message that differs only by its id (UTF-8 bytes joined, no string per subscriber). graphql-ws alone executes and stringifies every
  * result once per subscriber, which is what bounds a fan-out to thousands of sockets.
  *
  * As with graphql-ws's own loop, a slow socket never queues results: while a write is on its way
@@ -59,20 +63,17 @@ const DONE = { done: true, value: undefined } as const;
 export function createSharedResults(): SharedResults {
   const groups = new Map<string, Group>();
 
-  const write = (writer: Writer, message: string) => {
+  const write = (writer: Writer, message: Buffer) => {
     if (writer.socket.readyState !== WebSocket.OPEN) return;
     if (writer.writing) {
       writer.pending = message;
       return;
     }
     writer.writing = true;
-    writer.socket.send(message, () => {
-      writer.writing = false;
-      const next = writer.pending;
-      writer.pending = undefined;
-      if (next !== undefined) write(writer, next);
-    });
+    writer.socket.send(message, TEXT, writer.written);
   };
+  const writeNext = (writer: Writer, payload: Buffer) =>
+    write(writer, Buffer.concat([writer.head, payload, CLOSE]));
 
   const end = (key: string, group: Group) => {
     group.ended = true;
@@ -83,9 +84,9 @@ export function createSharedResults(): SharedResults {
     let failure: { error: unknown } | undefined;
     try {
       for (let next = await stream.next(); !next.done; next = await stream.next()) {
-        const payload = JSON.stringify(next.value);
+        const payload = Buffer.from(JSON.stringify(next.value));
         group.last = payload;
-        for (const writer of group.writers) write(writer, `${writer.head}${payload}}`);
+        for (const writer of group.writers) writeNext(writer, payload);
       }
     } catch (error) {
       failure = { error };
@@ -136,9 +137,15 @@ export function createSharedResults(): SharedResults {
     let left = false;
     const writer: Writer = {
       socket: member.socket,
-      head: `{"id":${JSON.stringify(member.id)},"type":"next","payload":`,
+      head: Buffer.from(`{"id":${JSON.stringify(member.id)},"type":"next","payload":`),
       writing: false,
       pending: undefined,
+      written() {
+        writer.writing = false;
+        const pending = writer.pending;
+        writer.pending = undefined;
+        if (pending !== undefined) write(writer, pending);
+      },
       end(error) {
         left = true;
         settle(error === undefined ? Promise.resolve(DONE) : Promise.reject(error));
@@ -149,7 +156,7 @@ export function createSharedResults(): SharedResults {
       joined.stream = outcome[Symbol.asyncIterator]();
       void pump(key, joined, joined.stream);
     }
-    if (joined.last !== undefined) write(writer, `${writer.head}${joined.last}}`);
+    if (joined.last !== undefined) writeNext(writer, joined.last);
     // graphql-ws calls return() when the client completes the operation or the socket closes.
     const stream: AsyncIterableIterator<ExecutionResult> = {
       [Symbol.asyncIterator]: () => stream,

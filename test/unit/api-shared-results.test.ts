@@ -10,8 +10,9 @@ function fakeSocket(hold = false) {
   const socket = {
     readyState: WebSocket.OPEN as number,
     sent: [] as string[],
-    send(message: string, done: () => void) {
-      socket.sent.push(message);
+    send(message: Buffer, options: { binary: boolean }, done: () => void) {
+      expect(options.binary).toBe(false);
+      socket.sent.push(message.toString());
       if (hold) held.push(done);
       else done();
     },
