@@ -85,8 +85,10 @@ export function createRedisLiveWindows(options: RedisLiveWindowsOptions): LiveWi
     const pipeline = scripts.pipeline() as ChainableCommander & LiveCommands;
     const order = createPfaddOrder();
     // in the order Redis inserts fastest, without the users this process added before
-    const toSend = (users: UserKey) =>
-      order(sentUsers.unsent(users.bucketEndSec, users.key, users.members));
+    const toSend = (users: UserKey, remembered: boolean) =>
+      order(
+        remembered ? sentUsers.unsent(users.bucketEndSec, users.key, users.members) : users.members,
+      );
     const sent = groups.map(({ delta, ranges }) =>
       queueScript(pipeline, keys, delta, ranges, horizonMs, toSend),
     );
@@ -230,7 +232,9 @@ interface UserKey<Members = Set<string>> {
 
 /**
  * Queues live-apply.lua for one group: its seconds and their minutes, with the users `toSend`
- * picks for each series' HyperLogLog. Returns the users sent, per HyperLogLog.
+ * picks for each series' HyperLogLog. Returns the users sent to minute HyperLogLogs, the ones
+ * worth remembering: a minute hears from every write of its minute, mostly about the same users,
+ * while a second is written about once (remembering its users cost more than re-adding them).
  */
 function queueScript(
   pipeline: ChainableCommander & LiveCommands,
@@ -238,7 +242,7 @@ function queueScript(
   delta: LiveGroupDelta,
   ranges: readonly LiveRange[],
   horizonMs: number,
-  toSend: (users: UserKey) => string[],
+  toSend: (users: UserKey, remembered: boolean) => string[],
 ): UserKey<string[]>[] {
   const group = keys.group(delta.tenant, delta.event);
   const scriptKeys = [keys.offsets(group)];
@@ -263,8 +267,8 @@ function queueScript(
           expireAt,
           members: stats.users,
         };
-        const members = stats.users.size > 0 ? toSend(users) : [];
-        if (members.length > 0) sent.push({ ...users, members });
+        const members = stats.users.size > 0 ? toSend(users, level === 'm') : [];
+        if (members.length > 0 && level === 'm') sent.push({ ...users, members });
         entry.push(
           id,
           encodeScalars(stats),

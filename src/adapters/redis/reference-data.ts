@@ -104,11 +104,18 @@ export function createRedisDedupStore({
 }): DedupStore {
   redis.defineCommand(CLAIM, { numberOfKeys: 1, lua: CLAIM_LUA });
   const scripts = redis as Redis & ClaimCommand;
+  const root = redisKey(prefix, 'dedup');
+  const tenantTags = new Map<string, string>();
+  const shardKey = (tenant: string, id: string) => {
+    let tag = tenantTags.get(tenant);
+    if (tag === undefined) tenantTags.set(tenant, (tag = `${root}:{${keyPart(tenant)}:`));
+    return `${tag}${shardOf(id)}}`;
+  };
   return {
     async claim(entries, ttlMs) {
       const shards = new Map<string, { at: number[]; claims: [string, string][] }>();
       entries.forEach(({ tenant, id, position }, i) => {
-        const shard = `${redisKey(prefix, 'dedup')}:{${keyPart(tenant)}:${shardOf(id)}}`;
+        const shard = shardKey(tenant, id);
         let claims = shards.get(shard);
         if (!claims) shards.set(shard, (claims = { at: [], claims: [] }));
         claims.at.push(i);
