@@ -6,7 +6,7 @@
 //                    [--subscribers 1000,5000,10000] [--fanout-seconds S] [--fanout-rate R]
 //                    [--peer-events N] [--out DIR] [--keep]
 // --quick   small sizes and short runs: the whole run in a few minutes (defaults below)
-// --only    the scenarios to run (default all), by name
+// --only    the scenarios to run (default all), by name (also: mapping)
 // --repeats each scenario's measurement this many times after its warm-up (default 3; quick 2)
 // --keep    leave the runs' topics, databases and keys on the engines for a look afterwards
 // The engines come up through `bash scripts/stack.sh up` when one does not answer. The report goes
@@ -20,6 +20,7 @@
 //   history    4. the API's history query against the plain ClickHouse query and raw events
 //   fanout     5. graphql-ws subscribers on one API process: push lag, CPU and memory
 //   peers      6. the same job through ClickHouse alone and Kafka + Spark (bench/peers)
+//   mapping    7. a topic in a foreign shape read through a topic mapping, against native events
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
@@ -36,11 +37,20 @@ import { foldThroughput } from './scenarios/fold.js';
 import { freshness } from './scenarios/freshness.js';
 import { history } from './scenarios/history.js';
 import { ingest } from './scenarios/ingest.js';
+import { mappedTopic } from './scenarios/mapping.js';
 import { peers } from './scenarios/peers.js';
 import type { Scenario, ScenarioContext } from './scenarios/scenario.js';
 import { ROOT, stackEnv, type StackEnv } from './support/stack-env.js';
 
-const SCENARIOS: Scenario[] = [foldThroughput, freshness, ingest, history, fanOut, peers];
+const SCENARIOS: Scenario[] = [
+  foldThroughput,
+  freshness,
+  ingest,
+  history,
+  fanOut,
+  peers,
+  mappedTopic,
+];
 
 const { values: args } = parseArgs({
   options: {

@@ -3,7 +3,9 @@
 // history, each against its raw kafkajs baseline. Every measurement runs on a topic of its own
 // (4 partitions), all sharing one ClickHouse database and Redis prefix of the bench's run.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from '@clickhouse/client';
@@ -18,8 +20,16 @@ import { createRedisLiveWindows } from '../../src/adapters/redis/live-windows.js
 import { redisKey } from '../../src/adapters/redis/keys.js';
 import type { LogMessage } from '../../src/ports/event-log.js';
 import { removeBenchLeftovers } from './clean-up.js';
-import { arrayMessage, EVENT_NAMES, generateEvent, singleEventMessage, TENANT } from './events.js';
+import {
+  arrayMessage,
+  EVENT_NAMES,
+  generateEvent,
+  singleEventMessage,
+  TENANT,
+  type GeneratedEvent,
+} from './events.js';
 import { startFoldProcess, type FoldProcess } from './fold-process.js';
+import { foreignMapping, foreignMessage, writeMappingsFile } from './mapped-events.js';
 import { loadAverage, processUsage } from './proc.js';
 import { rawConsume, type RawConsumeResult } from './raw-consume.js';
 import { stackEnv, stackPid } from './stack-env.js';
@@ -113,7 +123,8 @@ export interface PipelineBench {
   /** Creates the run's ClickHouse database. */
   setUp(): Promise<void>;
   /** `events` (default: the options') in one-event messages or JSON arrays of 100-500 events. */
-  throughput(kind: 'single' | 'batched', events?: number): Promise<ThroughputRun>;
+  /** `mapped`: one-event messages in a foreign shape, read through a topic mapping. */
+  throughput(kind: 'single' | 'batched' | 'mapped', events?: number): Promise<ThroughputRun>;
   /** Events produced at `rate` per second for `seconds`, one per message: produce -> visible. */
   freshness(rate: number, seconds: number): Promise<Freshness & { verified: string }>;
   /** Stops any fold child left, removes the run's topics, database and keys unless `keep`. */
@@ -187,7 +198,11 @@ export function createPipelineBench(options: PipelineBenchOptions): PipelineBenc
   /** Every fold child started, so none outlives the benchmark when a phase fails. */
   const folds = new Set<FoldProcess>();
 
-  async function startFold(topic: string): Promise<FoldProcess> {
+  /** `settings` on top of the run's: a mapped topic's fold reads it through its mappings file. */
+  async function startFold(
+    topic: string,
+    settings: Record<string, string> = {},
+  ): Promise<FoldProcess> {
     if (options.profile) mkdirSync(options.profile, { recursive: true });
     const fold = await startFoldProcess({
       settings: {
@@ -201,6 +216,7 @@ export function createPipelineBench(options: PipelineBenchOptions): PipelineBenc
         CONSUMER_GROUP: groupId('fold'),
         TOPIC_PARTITIONS: String(PARTITIONS),
         LOG_LEVEL: 'info',
+        ...settings,
         ...Object.fromEntries(
           (options.foldEnv ?? []).map((setting) => {
             const eq = setting.indexOf('=');
@@ -215,6 +231,18 @@ export function createPipelineBench(options: PipelineBenchOptions): PipelineBenc
     });
     folds.add(fold);
     return fold;
+  }
+
+  /**
+   * A mapped topic's fold: the topic is read through the mappings file, so it is not an ingest
+   * topic (the fold's ingest topic is an empty one beside it).
+   */
+  function mappedFoldSettings(topic: string): Record<string, string> {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-mappings-'));
+    return {
+      INGEST_TOPICS: `${topic}.native`,
+      TOPIC_MAPPINGS_FILE: writeMappingsFile(dir, foreignMapping(topic, WITH_IDS)),
+    };
   }
 
   /** Fills a topic before anything reads it, so the fold's rate is not bounded by the producer. */
@@ -242,13 +270,15 @@ export function createPipelineBench(options: PipelineBenchOptions): PipelineBenc
     );
   }
 
-  function singleMessages(ids: string, count: number): LogMessage[] {
+  function singleMessages(
+    ids: string,
+    count: number,
+    toMessage: (event: GeneratedEvent) => LogMessage = singleEventMessage,
+  ): LogMessage[] {
     const last = Date.now();
     // Event time spreads over the minute before now, as a busy stream's would.
     return Array.from({ length: count }, (_, i) =>
-      singleEventMessage(
-        generateEvent(ids, i, last - 60_000 + Math.floor((i * 60_000) / count), WITH_IDS),
-      ),
+      toMessage(generateEvent(ids, i, last - 60_000 + Math.floor((i * 60_000) / count), WITH_IDS)),
     );
   }
 
@@ -291,12 +321,12 @@ export function createPipelineBench(options: PipelineBenchOptions): PipelineBenc
   }
 
   /** Runs a fold process over a filled topic until its progress reaches the topic's end. */
-  async function foldAll(topic: string): Promise<FoldRun> {
+  async function foldAll(topic: string, settings: Record<string, string> = {}): Promise<FoldRun> {
     const ends = await log.endOffsets([topic]);
     const total = ends.reduce((sum, end) => sum + end.offset, 0);
     const loadBefore = loadAverage();
     const enginesBefore = await engineCpu();
-    const fold = await startFold(topic);
+    const fold = await startFold(topic, settings);
     let first: { at: number; folded: number } | undefined;
     const deadline = performance.now() + DONE_TIMEOUT_MS;
     for (;;) {
@@ -541,10 +571,14 @@ export function createPipelineBench(options: PipelineBenchOptions): PipelineBenc
       const topic = await newTopic(kind);
       const startMs = Date.now();
       const messages =
-        kind === 'single' ? singleMessages(topic, events) : arrayMessages(topic, events);
+        kind === 'single'
+          ? singleMessages(topic, events)
+          : kind === 'mapped'
+            ? singleMessages(topic, events, foreignMessage)
+            : arrayMessages(topic, events);
       await fill(topic, messages);
       const raw = await bestRaw(topic, messages.length);
-      const fold = await foldAll(topic);
+      const fold = await foldAll(topic, kind === 'mapped' ? mappedFoldSettings(topic) : {});
       const verified = await verify(topic, events, startMs);
       say(`  the fold: ${formatCount(events / fold.seconds)} events/s; ${verified}`);
       return { events, messages: messages.length, raw, fold, verified };
