@@ -117,8 +117,12 @@ export function createKafkaEventLog(options: KafkaEventLogOptions): EventLog {
     },
     async ensureTopics(topics, partitions) {
       const client = await connectedAdmin();
+      // Asking to create a topic that exists makes kafkajs log an error: ask only for the missing.
+      const existing = new Set(await client.listTopics());
+      const missing = topics.filter((topic) => !existing.has(topic));
+      if (missing.length === 0) return;
       await client.createTopics({
-        topics: topics.map((topic) => ({ topic, numPartitions: partitions })),
+        topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
         waitForLeaders: true,
       });
     },
