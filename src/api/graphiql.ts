@@ -56,6 +56,32 @@ export const EXAMPLE_OPERATIONS = /* GraphQL */ `
     )
   }
 
+  # How messages of a topic you already have would become events (admin keys; nothing stored).
+  query TryMapping {
+    dryRunTopicMapping(
+      mapping: {
+        name: "shop"
+        topic: "transaction_events"
+        eventName: "$.type"
+        timestamp: { path: "$.ts", format: EPOCH_MILLIS }
+        userId: "$.user.id"
+        value: "$.amount"
+        dimensions: [{ name: "country", path: "$.user.country" }]
+      }
+      messages: ["{\\"type\\":\\"purchase\\",\\"ts\\":1767225600000,\\"user\\":{\\"id\\":7,\\"country\\":\\"FR\\"},\\"amount\\":\\"12.50\\"}"]
+    ) {
+      index
+      rejections
+      events {
+        name
+        timestamp
+        userId
+        value
+        dimensions
+      }
+    }
+  }
+
   subscription LiveCount {
     live(metric: { event: "page_view" }, window: "10s", every: "1s") {
       value
