@@ -187,9 +187,19 @@ builder.mutationField('setTopicMapping', (t) =>
       'Stores a mapping (replacing yours of the same name). Running consumers apply it to the messages they consume from then on, and subscribe to its topic. Admin keys only.',
     extensions: { cost: 20 },
     args: { mapping: t.arg({ type: TopicMappingInput, required: true }) },
-    resolve(_root, args, context) {
+    async resolve(_root, args, context) {
       requireAdmin(context, 'set topic mappings');
       const { spec } = mappingFromInput(context, args.mapping);
+      const max = context.limits.MAX_TOPIC_MAPPINGS;
+      const others = (await context.services.mappings.list()).filter(
+        (mapping) => mapping.owner === context.tenant && mapping.spec.name !== spec.name,
+      );
+      if (others.length >= max)
+        throw badUserInput(`a tenant keeps at most ${max} topic mappings`, {
+          argument: 'mapping',
+          limit: 'MAX_TOPIC_MAPPINGS',
+          max,
+        });
       return context.services.mappings.put(context.tenant, spec);
     },
   }),

@@ -136,6 +136,8 @@ const limitsSchema = z.object({
   MAX_SUBSCRIPTIONS_PER_CONNECTION: integer(50, 1),
   RATE_LIMIT_PER_SECOND: integer(200, 1),
   RATE_LIMIT_BURST: integer(400, 1),
+  /** Topic mappings one tenant may keep through the admin API. */
+  MAX_TOPIC_MAPPINGS: integer(100, 1),
 });
 
 const schemas = {

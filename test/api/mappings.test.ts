@@ -26,7 +26,11 @@ const shop: TopicMappingInput = {
 describe('topic mappings through the admin API', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ tenants: ['acme', 'globex'], admins: ['acme', 'globex'] });
+    h = await startHarness({
+      tenants: ['acme', 'globex'],
+      admins: ['acme', 'globex'],
+      settings: { MAX_TOPIC_MAPPINGS: '3' },
+    });
   });
   afterAll(() => h.close());
 
@@ -161,5 +165,37 @@ describe('topic mappings through the admin API', () => {
     ]);
     expect(notJson!.rejections).toEqual([expect.stringMatching(/not JSON/)]);
     expect(await h.services.mappings.list()).toHaveLength(1);
+  });
+
+  it('keeps at most MAX_TOPIC_MAPPINGS per tenant; replacing one is always allowed', async () => {
+    const admin = h.keys['globex:admin']!;
+    const existing = (await h.request(TopicMappingsDocument, {}, admin)).body.data!.topicMappings;
+    for (let i = existing.length; i < 3; i++) {
+      const { body } = await h.request(
+        SetTopicMappingDocument,
+        { mapping: { name: `m${i}`, topic: `t${i}`, eventName: 'e' } },
+        admin,
+      );
+      expect(body.errors).toBeUndefined();
+    }
+    const over = await h.request(
+      SetTopicMappingDocument,
+      { mapping: { name: 'one-more', topic: 't', eventName: 'e' } },
+      admin,
+    );
+    expect(codeOf(over.body)).toBe('BAD_USER_INPUT');
+    expect(over.body.errors![0]!.extensions).toMatchObject({ limit: 'MAX_TOPIC_MAPPINGS', max: 3 });
+    const replace = await h.request(
+      SetTopicMappingDocument,
+      { mapping: { name: 'm2', topic: 't2', eventName: 'renamed' } },
+      admin,
+    );
+    expect(replace.body.errors).toBeUndefined();
+    const acme = await h.request(
+      SetTopicMappingDocument,
+      { mapping: { name: 'own', topic: 't', eventName: 'e' } },
+      h.keys['acme:admin']!,
+    );
+    expect(acme.body.errors).toBeUndefined();
   });
 });
