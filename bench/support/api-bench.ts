@@ -201,6 +201,8 @@ export function createApiBench(options: ApiBenchOptions): ApiBench {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
       body: JSON.stringify({ query }),
+      // An API that stops answering fails the measurement instead of hanging it.
+      signal: AbortSignal.timeout(30_000),
     });
     return (await response.json()) as { data?: unknown; errors?: unknown };
   }
@@ -354,6 +356,8 @@ export function createApiBench(options: ApiBenchOptions): ApiBench {
       say(
         `  ${formatCount(subscribers - failedToConnect)} subscribed in ${connectSeconds.toFixed(1)} s (${failedToConnect} failed)`,
       );
+      if (failedToConnect === subscribers)
+        throw new Error(`none of ${subscribers} subscribers could subscribe to ${api.url}`);
       // Half a second past a tick, so each tick's frames fall wholly inside or outside the window.
       const fromMs = Math.ceil((Date.now() + 2000) / 1000) * 1000 + 500;
       const toMs = fromMs + seconds * 1000;
