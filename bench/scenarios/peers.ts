@@ -52,11 +52,12 @@ export const peers: Scenario = {
     "through this service, ClickHouse's Kafka table engine feeding a materialized view into an " +
     'AggregatingMergeTree, and a Spark Structured Streaming job (local mode) writing its windows to Redis. ' +
     'Sustained events/s over a filled topic, window close → final result visible p50/p99, and whether each ' +
-    "system's counts equal the ground truth. Each peer warms up inside runPeers.",
+    "system's counts equal the ground truth. Each peer warms up inside runPeers; quick mode runs them once.",
   async run(c) {
     const runPeers = await loadRunPeers();
     if (typeof runPeers === 'string') return { figures: [], notes: [], unavailable: runPeers };
-    const runs = await repeat(c, 'peers', () =>
+    // Spark's start-up alone takes most of a minute: quick mode runs the peers once.
+    const runs = await repeat({ ...c, repeats: c.quick ? 1 : c.repeats }, 'peers', () =>
       runPeers({ events: c.peerEvents, quick: c.quick, log: c.say }),
     );
     const figures: Figure[] = [];
