@@ -15,7 +15,7 @@ import type { DedupStore, ReferenceStore } from '../ports/reference-data.js';
 import type { DeadLetterSink } from './dead-letters.js';
 import { createEnricher } from './enrich.js';
 import { createHistoryWriter } from './history-writer.js';
-import { createLiveMerger } from './live-merger.js';
+import { createLiveMerger, type LiveTicket } from './live-merger.js';
 import { createFoldMetrics, type FoldMetrics } from './metrics.js';
 import { retryWhileUnavailable } from './retry.js';
 
@@ -39,6 +39,12 @@ export interface Fold extends ConsumerHandlers {
   metrics: FoldMetrics;
 }
 
+/**
+ * How long a live write waits at most for the other batches being folded to join it: they are
+ * usually a few steps behind (decoding, dedup), well within this.
+ */
+const LIVE_MERGE_WAIT_MS = 20;
+
 /** What each sink already holds of a partition: records up to these offsets are applied. */
 interface SinkOffsets {
   live: number;
@@ -61,6 +67,7 @@ export function createFold(options: FoldOptions): Fold {
     live: options.live,
     clock,
     onLate: (count) => metrics.late.inc('live', count),
+    maxWaitMs: LIVE_MERGE_WAIT_MS,
   });
   const historyWriter = createHistoryWriter({
     history: options.history,
@@ -105,7 +112,7 @@ export function createFold(options: FoldOptions): Fold {
     });
   };
 
-  async function foldBatch(batch: PartitionBatch): Promise<void> {
+  async function foldBatch(batch: PartitionBatch, liveWrite: LiveTicket): Promise<void> {
     const key = partitionKey(batch);
     const known =
       offsets.get(key) ?? (await retrying(batch, 'load-offsets', () => loadOffsets([batch])))[0]!;
@@ -131,7 +138,7 @@ export function createFold(options: FoldOptions): Fold {
     for (const event of events) enricher.enrich(event);
 
     const live = retrying(batch, 'live', () =>
-      liveMerger.apply({
+      liveWrite.apply({
         topic: batch.topic,
         partition: batch.partition,
         events: after(events, known.live),
@@ -212,9 +219,11 @@ export function createFold(options: FoldOptions): Fold {
     },
     async onBatch(batch) {
       activeBatches++;
+      const liveWrite = liveMerger.expect();
       try {
-        await foldBatch(batch);
+        await foldBatch(batch, liveWrite);
       } finally {
+        liveWrite.done();
         activeBatches--;
         historyWriter.left();
       }

@@ -18,14 +18,24 @@ export interface LiveMergerOptions {
   clock: () => number;
   /** Events left out of the live windows for being older than the horizon. */
   onLate: (count: number) => void;
+  /** How long a write waits at most for the batches expected to join it. */
+  maxWaitMs: number;
 }
 
-export interface LiveMerger {
+/** A batch on its way: until it writes or is done, the next write waits for it (a while). */
+export interface LiveTicket {
   /**
    * Resolves once the batch's events are in the live windows, with the groups whose change this
    * batch is to announce (each changed group is announced by one batch of a merged write).
    */
   apply(batch: LiveBatch): Promise<LiveGroupDelta[]>;
+  /** The batch will not write (again): call it in any case when the batch is over. */
+  done(): void;
+}
+
+export interface LiveMerger {
+  /** A batch that is being folded: its live write is worth waiting for. */
+  expect(): LiveTicket;
 }
 
 interface Waiting {
@@ -35,10 +45,10 @@ interface Waiting {
 }
 
 /**
- * Folds the batches of concurrently consumed partitions into one write: the batches that arrive
- * while a write is in flight go together in the next one. A second or minute bucket then hears
- * once from all partitions instead of once from each, which is most of the cost of a write.
- * When idle, a batch is written at once (in the next turn, with whatever arrived in this one).
+ * Folds the batches of concurrently consumed partitions into one write: a write starts once every
+ * batch being folded has asked for it (or after maxWaitMs), and the batches that arrive while it
+ * is in flight go together in the next one. A second or minute bucket then hears once from all
+ * partitions instead of once from each, which is most of the cost of a write.
  * Each group is applied atomically with every partition range it holds, or, where one of its
  * ranges was applied before (a redelivery after a crash or a rebalance), per partition on its own.
  */
@@ -46,6 +56,22 @@ export function createLiveMerger(options: LiveMergerOptions): LiveMerger {
   const { live, clock } = options;
   let waiting: Waiting[] = [];
   let writing = false;
+  /** Batches being folded that have not asked for their write yet. */
+  let expected = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  const start = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (writing || waiting.length === 0) return;
+    writing = true;
+    setImmediate(() => void writeWaiting());
+  };
+  const schedule = () => {
+    if (writing || waiting.length === 0) return;
+    if (expected === 0) start();
+    else timer ??= setTimeout(start, options.maxWaitMs);
+  };
 
   async function write(batches: LiveBatch[]): Promise<LiveGroupDelta[][]> {
     const aggregation = aggregateLiveBatches(
@@ -112,18 +138,33 @@ export function createLiveMerger(options: LiveMergerOptions): LiveMerger {
     } catch (error) {
       for (const entry of taken) entry.reject(error);
     }
-    if (waiting.length > 0) setImmediate(() => void writeWaiting());
-    else writing = false;
+    writing = false;
+    // the ones left have waited for this write: they need not wait for more
+    start();
   }
 
   return {
-    apply(batch) {
-      return new Promise((resolve, reject) => {
-        waiting.push({ batch, resolve, reject });
-        if (writing) return;
-        writing = true;
-        setImmediate(() => void writeWaiting());
-      });
+    expect() {
+      expected++;
+      let expecting = true;
+      const arrived = () => {
+        if (!expecting) return;
+        expecting = false;
+        expected--;
+      };
+      return {
+        apply(batch) {
+          arrived();
+          return new Promise((resolve, reject) => {
+            waiting.push({ batch, resolve, reject });
+            schedule();
+          });
+        },
+        done() {
+          arrived();
+          schedule();
+        },
+      };
     },
   };
 }

@@ -42,7 +42,11 @@ if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end`;
 
 /** The commands defineCommand adds (EVALSHA, with EVAL on a connection that lacks the script). */
 interface LiveCommands {
-  [APPLY](keyCount: number, keys: string[], args: (string | number)[]): ChainableCommander;
+  [APPLY](
+    keyCount: number,
+    keys: string[],
+    args: (string | number)[],
+  ): Promise<[status: number, stored: number]>;
   [RAISE_FLOOR](keyCount: 1, key: string, offset: number): Promise<unknown>;
 }
 
@@ -82,17 +86,21 @@ export function createRedisLiveWindows(options: RedisLiveWindowsOptions): LiveWi
     groups: readonly { delta: LiveGroupDelta; ranges: readonly LiveRange[] }[],
   ): Promise<[status: number, stored: number][]> {
     if (groups.length === 0) return [];
-    const pipeline = scripts.pipeline() as ChainableCommander & LiveCommands;
     const order = createPfaddOrder();
     // in the order Redis inserts fastest, without the users this process added before
     const toSend = (users: UserKey, remembered: boolean) =>
       order(
         remembered ? sentUsers.unsent(users.bucketEndSec, users.key, users.members) : users.members,
       );
-    const sent = groups.map(({ delta, ranges }) =>
-      queueScript(pipeline, keys, delta, ranges, horizonMs, toSend),
+    // Each script goes out as soon as it is built: Redis runs it while the next one is built.
+    const sent: UserKey<string[]>[][] = [];
+    const replies = await Promise.all(
+      groups.map(({ delta, ranges }) => {
+        const script = buildScript(keys, delta, ranges, horizonMs, toSend);
+        sent.push(script.sent);
+        return scripts[APPLY](script.keys.length, script.keys, script.args);
+      }),
     );
-    const replies = (await exec(pipeline)) as [status: number, stored: number][];
     sent.forEach((users, i) => {
       if (replies[i]![0] !== 1) return;
       for (const { bucketEndSec, key, members } of users)
@@ -231,19 +239,18 @@ interface UserKey<Members = Set<string>> {
 }
 
 /**
- * Queues live-apply.lua for one group: its seconds and their minutes, with the users `toSend`
- * picks for each series' HyperLogLog. Returns the users sent to minute HyperLogLogs, the ones
+ * The keys and arguments of live-apply.lua for one group: its seconds and their minutes, with the
+ * users `toSend` picks for each series' HyperLogLog; and the users sent to minute HyperLogLogs, the ones
  * worth remembering: a minute hears from every write of its minute, mostly about the same users,
  * while a second is written about once (remembering its users cost more than re-adding them).
  */
-function queueScript(
-  pipeline: ChainableCommander & LiveCommands,
+function buildScript(
   keys: LiveKeys,
   delta: LiveGroupDelta,
   ranges: readonly LiveRange[],
   horizonMs: number,
   toSend: (users: UserKey, remembered: boolean) => string[],
-): UserKey<string[]>[] {
+): { keys: string[]; args: (string | number)[]; sent: UserKey<string[]>[] } {
   const group = keys.group(delta.tenant, delta.event);
   const scriptKeys = [keys.offsets(group)];
   const args: (string | number)[] = [ranges.length];
@@ -280,8 +287,7 @@ function queueScript(
     }
   }
   args.push(toWellFormedJson(payload));
-  pipeline[APPLY](scriptKeys.length, scriptKeys, args);
-  return sent;
+  return { keys: scriptKeys, args, sent };
 }
 
 /**
