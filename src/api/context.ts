@@ -53,9 +53,28 @@ const historyKey = (query: HistoryQuery): string =>
     query.maxGroups,
   ]);
 
+/** The HistoryStore port answers one query per call, so a batch is the distinct queries at once. */
+const historyLoader = (services: ApiReadServices) =>
+  new DataLoader<HistoryQuery, HistoryResult, string>(
+    async (queries) => {
+      const settled = await Promise.allSettled(
+        queries.map((query) => services.history.query(query)),
+      );
+      return settled.map((s) =>
+        s.status === 'fulfilled'
+          ? s.value
+          : s.reason instanceof Error
+            ? s.reason
+            : new Error(String(s.reason)),
+      );
+    },
+    { cacheKeyFn: historyKey },
+  );
+
 export function createContext(deps: ContextDeps, principal: Principal): ApiContext {
   const { services } = deps;
   let freshness: Promise<Freshness> | undefined;
+  let history: ApiContext['history'] | undefined;
   return {
     principal,
     tenant: principal.tenant,
@@ -65,22 +84,10 @@ export function createContext(deps: ContextDeps, principal: Principal): ApiConte
     clock: deps.clock,
     liveFeed: deps.liveFeed,
     seriesFeed: deps.seriesFeed,
-    // The HistoryStore port answers one query per call, so a batch is the distinct queries at once.
-    history: new DataLoader(
-      async (queries) => {
-        const settled = await Promise.allSettled(
-          queries.map((query) => services.history.query(query)),
-        );
-        return settled.map((s) =>
-          s.status === 'fulfilled'
-            ? s.value
-            : s.reason instanceof Error
-              ? s.reason
-              : new Error(String(s.reason)),
-        );
-      },
-      { cacheKeyFn: historyKey },
-    ),
+    // Made on first use: most operations (live, ingest, lookups) read no history.
+    get history() {
+      return (history ??= historyLoader(services));
+    },
     freshness: () => (freshness ??= services.freshness.current()),
     response: { historyPaths: new Map() },
   };
