@@ -110,7 +110,7 @@ export function createClickHouseKafkaPeer(context: PeerContext, database: string
       const readyAt = performance.now();
       const peer: RunningPeer = {
         readyAt,
-        notes: [
+        notes: () => [
           'reads messages as TabSeparated strings (18.16 JSONEachRow needs server-wide settings for nested fields); flushes every 65,536 rows or 7.5 s (server-wide in 18.16)',
         ],
         folded: () =>

@@ -135,7 +135,7 @@ export async function runPeers(options: PeerOptions): Promise<PeerResult[]> {
           throughputTimeoutMs(options.events),
         );
         result.eventsPerSecond = throughput.eventsPerSecond;
-        notes.push(...throughput.notes);
+        notes.push(...throughput.notes.map((n) => `throughput run: ${n}`));
         if (throughput.eventsPerSecond !== null) {
           result.countsMatch = throughput.differences.length === 0;
           options.log(
@@ -160,7 +160,7 @@ export async function runPeers(options: PeerOptions): Promise<PeerResult[]> {
           windows,
           settleMs: SETTLE_MS,
         });
-        notes.push(...latency.notes.filter((n) => !notes.includes(n)));
+        notes.push(...latency.notes.map((n) => `latency run: ${n}`));
         if (latency.latencies.length > 0)
           result.windowLatencyMs = {
             p50: percentile(latency.latencies, 0.5),

@@ -43,7 +43,7 @@ export async function measureThroughput(
         eventsPerSecond: null,
         differences: [],
         notes: [
-          ...peer.notes,
+          ...peer.notes(),
           `folded ${folded} of ${workload.events} events in ${timeoutMs / 1000} s`,
         ],
       };
@@ -51,7 +51,7 @@ export async function measureThroughput(
     return {
       eventsPerSecond: workload.events / ((doneAt - peer.readyAt) / 1000),
       differences: countDifferences(workload.truth, counts),
-      notes: peer.notes,
+      notes: peer.notes(),
     };
   } finally {
     await peer.stop();
@@ -121,7 +121,7 @@ export async function measureLatency(
           (w) =>
             `${new Date(w.startMs).toISOString()}: ${lastSeen.get(w.startMs) ?? 0} / ${w.expected}`,
         ),
-      notes: peer.notes,
+      notes: peer.notes(),
     };
   } finally {
     await peer.stop();

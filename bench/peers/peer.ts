@@ -29,8 +29,8 @@ export interface RunningPeer {
   windowCounts(query: CountQuery): Promise<WindowCounts>;
   /** Stops consuming and frees what it holds (its sink's data stays until the run's clean-up). */
   stop(): Promise<void>;
-  /** What limited or shaped it, for the report. */
-  notes: string[];
+  /** What limited or shaped it so far, for the report. */
+  notes(): string[];
 }
 
 /** A system doing the job: started once per topic. */

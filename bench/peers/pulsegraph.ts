@@ -8,6 +8,17 @@ import { serviceSettings } from '../support/service-settings.js';
 import type { PeerContext, PeerSystem, RunningPeer } from './peer.js';
 import { EVENT_NAMES, LATENCY_WINDOW_SECONDS, seriesKey, type WindowCounts } from './workload.js';
 
+/** The fold's warnings and errors, one line per distinct message with its count. */
+function summariseLogLines(lines: string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const line of lines) {
+    const entry = JSON.parse(line) as { msg?: string; err?: { message?: string } };
+    const what = [entry.msg, entry.err?.message].filter(Boolean).join(': ');
+    counts.set(what, (counts.get(what) ?? 0) + 1);
+  }
+  return [...counts].map(([what, n]) => `the fold logged ${n} × "${what}"`);
+}
+
 /**
  * This service: its fold (consumers/fold.ts) in a child process, folding the topic into Redis live
  * windows (per-second buckets, read back over any range) and ClickHouse history (minute rollups).
@@ -56,7 +67,7 @@ export function createPulsegraphPeer(context: PeerContext, database: string): Pe
       };
       const peer: RunningPeer = {
         readyAt: fold.readyAt,
-        notes: fold.problems,
+        notes: () => summariseLogLines(fold.problems),
         async folded() {
           const partitions = await progress.read([topic]);
           return partitions.reduce((sum, p) => sum + p.offset + 1, 0);

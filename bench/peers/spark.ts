@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { EVENT_NAMES } from './workload.js';
+import { percentile } from '../support/stats.js';
 import type { PeerContext, PeerSystem, RunningPeer } from './peer.js';
-import { seriesKey, type WindowCounts } from './workload.js';
+import { EVENT_NAMES, seriesKey, type WindowCounts } from './workload.js';
 
 const PROJECT = fileURLToPath(new URL('./spark/', import.meta.url));
 const JAR = join(PROJECT, 'target/spark-peer.jar');
@@ -44,6 +44,16 @@ function ensureBuilt(log: (line: string) => void): void {
     throw new Error(`mvn package failed in ${PROJECT}:\n${result.stdout}${result.stderr}`);
 }
 
+function batchSummary(batches: { rows: number; ms: number }[]): string {
+  if (batches.length === 0) return 'no micro-batch read anything';
+  const ms = batches.map((b) => b.ms).sort((a, b) => a - b);
+  const rows = batches.map((b) => b.rows).sort((a, b) => a - b);
+  return (
+    `${batches.length} micro-batches (both queries): duration median ${percentile(ms, 0.5)} ms, ` +
+    `max ${ms.at(-1)} ms; input rows median ${percentile(rows, 0.5)}`
+  );
+}
+
 /**
  * Spark Structured Streaming in local mode (local[2], one JVM of at most 1.5 GB heap) running
  * spark/src/main/java/pulsegraph/bench/SparkPeer.java: two streaming queries (10 s and 1 minute
@@ -77,6 +87,8 @@ export function createSparkPeer(context: PeerContext): PeerSystem {
         ],
         { cwd: checkpoint, stdio: ['ignore', 'pipe', 'pipe'] },
       );
+      /** Micro-batches of both queries that read something: their input rows and duration. */
+      const batches: { rows: number; ms: number }[] = [];
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       let stderr = '';
       child.stderr!.on('data', (chunk: Buffer) => {
@@ -98,6 +110,8 @@ export function createSparkPeer(context: PeerContext): PeerSystem {
             START_TIMEOUT_MS,
           );
           createInterface({ input: child.stdout! }).on('line', (line) => {
+            const batch = /^batch (w\d+) (\d+) (\d+)$/.exec(line);
+            if (batch) batches.push({ rows: Number(batch[2]), ms: Number(batch[3]) });
             if (line === 'spark peer started') {
               clearTimeout(timer);
               resolve();
@@ -119,8 +133,9 @@ export function createSparkPeer(context: PeerContext): PeerSystem {
       };
       const peer: RunningPeer = {
         readyAt,
-        notes: [
+        notes: () => [
           `JVM + SparkSession + query start took ${((readyAt - launchedAt) / 1000).toFixed(1)} s (not counted)`,
+          batchSummary(batches),
         ],
         async folded() {
           failed();
