@@ -1,16 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { createClient } from '@clickhouse/client';
-import { pino } from 'pino';
 import { createMigrator } from '../../src/adapters/clickhouse/migrate.js';
-import { createKafkaEventLog } from '../../src/adapters/kafka/event-log.js';
 import { startApiProcess, type ApiProcess } from '../support/api-process.js';
-import { removeBenchLeftovers } from '../support/clean-up.js';
 import { HISTORY_START_S, HISTORY_TENANT, loadHistoryData } from '../support/history-data.js';
 import { summariseLogLines } from '../support/log-lines.js';
 import { percentile } from '../support/stats.js';
-import { serviceSettings } from '../support/service-settings.js';
-import { stackEnv } from '../support/stack-env.js';
+import { workspaceSettings } from '../support/service-settings.js';
+import { createBenchWorkspace } from '../support/workspace.js';
 import type { Figure } from '../report/model.js';
 import { repeat, type Scenario } from './scenario.js';
 
@@ -56,28 +52,20 @@ export const history: Scenario = {
     'would write over the hour rollup (`countMerge(event_count)` of `events_hour`); and the same answer from ' +
     `raw events (\`count()\` of \`events\` by hour). All three answers must be equal. Warm-up: ${WARM_UPS} of each first.`,
   async run(c) {
-    const env = stackEnv();
-    const brokers = env.KAFKA_BROKERS.split(',');
-    const run = randomBytes(3).toString('hex');
-    const base = `bench.history.${run}`;
-    const topic = `${base}.events`;
-    const database = `bench_history_${run}`;
-    const prefix = `bhist.${run}`;
-    const apiKey = `bench-${randomBytes(16).toString('hex')}`;
-    const clickhouse = createClient({
-      url: env.CLICKHOUSE_URL,
-      request_timeout: 600_000,
-      // Progress headers keep the connection busy during the long INSERT ... SELECT of the load.
-      clickhouse_settings: {
-        send_progress_in_http_headers: 1,
-        http_headers_progress_interval_ms: '5000',
+    const workspace = createBenchWorkspace('history', {
+      say: c.say,
+      clickhouse: {
+        request_timeout: 600_000,
+        // Progress headers keep the connection busy during the long INSERT ... SELECT of the load.
+        clickhouse_settings: {
+          send_progress_in_http_headers: 1,
+          http_headers_progress_interval_ms: '5000',
+        },
       },
     });
-    const log = createKafkaEventLog({
-      brokers,
-      clientId: 'bench-history',
-      logger: pino({ level: 'silent' }),
-    });
+    const { env, database, clickhouse, log } = workspace;
+    const topic = `${workspace.kafkaPrefix}.events`;
+    const apiKey = `bench-${randomBytes(16).toString('hex')}`;
     let api: ApiProcess | undefined;
     const notes: string[] = [];
     const fromS = HISTORY_START_S;
@@ -99,11 +87,8 @@ export const history: Scenario = {
         `Load: ${((performance.now() - loadStarted) / 1000).toFixed(0)} s (INSERT ... SELECT in chunks of ${CHUNK.toLocaleString('en')}).`,
       );
       api = await startApiProcess({
-        settings: serviceSettings(env, {
-          database,
-          redisPrefix: prefix,
+        settings: workspaceSettings(workspace, {
           topic,
-          consumerGroup: `${base}.fold`,
           partitions: 1,
           apiKey,
           tenant: HISTORY_TENANT,
@@ -216,17 +201,7 @@ export const history: Scenario = {
     } finally {
       await api?.stop();
       if (api) notes.push(...summariseLogLines(api.problems).map((l) => `The API logged: ${l}`));
-      if (!c.keep)
-        await removeBenchLeftovers({
-          brokers,
-          kafkaPrefix: `${base}.`,
-          clickhouse,
-          database,
-          redisUrl: env.REDIS_URL,
-          redisPrefix: prefix,
-        });
-      await log.close();
-      await clickhouse.close();
+      await workspace.close(c.keep);
     }
   },
 };

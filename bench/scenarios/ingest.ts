@@ -1,17 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { createClient } from '@clickhouse/client';
-import { Kafka, logLevel, type Message } from 'kafkajs';
-import { pino } from 'pino';
+import type { Kafka, Message } from 'kafkajs';
 import { createMigrator } from '../../src/adapters/clickhouse/migrate.js';
-import { createKafkaEventLog } from '../../src/adapters/kafka/event-log.js';
 import { startApiProcess, type ApiProcess } from '../support/api-process.js';
-import { removeBenchLeftovers } from '../support/clean-up.js';
 import { generateEvent, singleEventMessage, TENANT } from '../support/events.js';
 import { summariseLogLines } from '../support/log-lines.js';
 import { percentile } from '../support/stats.js';
-import { serviceSettings } from '../support/service-settings.js';
-import { stackEnv } from '../support/stack-env.js';
+import { workspaceSettings } from '../support/service-settings.js';
+import { createBenchWorkspace } from '../support/workspace.js';
 import { ensureWrk, runWrk } from '../support/wrk.js';
 import type { Figure } from '../report/model.js';
 import { repeat, type Scenario } from './scenario.js';
@@ -106,21 +102,10 @@ export const ingest: Scenario = {
     `Warm-up: ${WARM_UP_SECONDS} s of each first (not counted). No fold runs meanwhile.`,
   async run(c) {
     ensureWrk(c.say);
-    const env = stackEnv();
-    const brokers = env.KAFKA_BROKERS.split(',');
-    const run = randomBytes(3).toString('hex');
-    const base = `bench.ingest.${run}`;
-    const topic = `${base}.events`;
+    const workspace = createBenchWorkspace('ingest', { say: c.say });
+    const { run, database, clickhouse, kafka, log } = workspace;
+    const topic = `${workspace.kafkaPrefix}.events`;
     const apiKey = `bench-${randomBytes(16).toString('hex')}`;
-    const database = `bench_ingest_${run}`;
-    const prefix = `bingest.${run}`;
-    const kafka = new Kafka({ clientId: 'bench-ingest', brokers, logLevel: logLevel.NOTHING });
-    const log = createKafkaEventLog({
-      brokers,
-      clientId: 'bench-ingest',
-      logger: pino({ level: 'silent' }),
-    });
-    const clickhouse = createClient({ url: env.CLICKHOUSE_URL });
     let api: ApiProcess | undefined;
     const figures: Figure[] = [];
     const notes: string[] = [];
@@ -128,11 +113,8 @@ export const ingest: Scenario = {
       await createMigrator({ client: clickhouse, database }).apply();
       await log.ensureTopics([topic, `${topic}.dlq`], PARTITIONS);
       api = await startApiProcess({
-        settings: serviceSettings(env, {
-          database,
-          redisPrefix: prefix,
+        settings: workspaceSettings(workspace, {
           topic,
-          consumerGroup: `${base}.fold`,
           partitions: PARTITIONS,
           apiKey,
           tenant: TENANT,
@@ -206,17 +188,7 @@ export const ingest: Scenario = {
     } finally {
       await api?.stop();
       if (api) notes.push(...summariseLogLines(api.problems).map((l) => `The API logged: ${l}`));
-      if (!c.keep)
-        await removeBenchLeftovers({
-          brokers,
-          kafkaPrefix: `${base}.`,
-          clickhouse,
-          database,
-          redisUrl: env.REDIS_URL,
-          redisPrefix: prefix,
-        });
-      await log.close();
-      await clickhouse.close();
+      await workspace.close(c.keep);
     }
     return { figures, notes };
   },

@@ -7,20 +7,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient } from '@clickhouse/client';
-import { Kafka, logLevel } from 'kafkajs';
-import { pino } from 'pino';
 import { createMigrator } from '../../src/adapters/clickhouse/migrate.js';
-import { createKafkaEventLog } from '../../src/adapters/kafka/event-log.js';
 import { startApiProcess, type ApiProcess } from './api-process.js';
-import { removeBenchLeftovers } from './clean-up.js';
 import { arrayMessage, generateEvent, TENANT } from './events.js';
 import { startFoldProcess, type FoldProcess } from './fold-process.js';
 import { loadAverage } from './proc.js';
-import { ROOT, stackEnv } from './stack-env.js';
+import { ROOT } from './stack-env.js';
 import { formatCount } from './stats.js';
-import { serviceSettings } from './service-settings.js';
+import { workspaceSettings } from './service-settings.js';
 import { hardOpenFileLimit, withOpenFileLimit } from './ulimit.js';
+import { createBenchWorkspace } from './workspace.js';
 import { ensureWrk, runWrk, type WrkResult } from './wrk.js';
 import type { ChildMessage, ParentMessage } from './ws-subscribers.js';
 
@@ -112,28 +108,15 @@ export function checkOpenFileLimit(subscribers: number): void {
 export function createApiBench(options: ApiBenchOptions): ApiBench {
   const RATE = options.rate;
   const say = options.say;
-  const env = stackEnv();
-  const brokers = env.KAFKA_BROKERS.split(',');
-  const run = randomBytes(3).toString('hex');
-  const topic = `bench.api.${run}.events`;
-  const database = `bench_api_${run}`;
-  const prefix = `bapi.${run}`;
+  const workspace = createBenchWorkspace('api', { say });
+  const { run, database, clickhouse, kafka, log } = workspace;
+  const topic = `${workspace.kafkaPrefix}.events`;
   const apiKey = `bench-${randomBytes(16).toString('hex')}`;
-  const settings = serviceSettings(env, {
-    database,
-    redisPrefix: prefix,
+  const settings = workspaceSettings(workspace, {
     topic,
-    consumerGroup: `bench.api.${run}.fold`,
     partitions: PARTITIONS,
     apiKey,
     tenant: TENANT,
-  });
-  const clickhouse = createClient({ url: env.CLICKHOUSE_URL });
-  const kafka = new Kafka({ clientId: 'bench-api', brokers, logLevel: logLevel.NOTHING });
-  const log = createKafkaEventLog({
-    brokers,
-    clientId: 'bench-api',
-    logger: pino({ level: 'silent' }),
   });
   const problems: string[] = [];
   let fold: FoldProcess | undefined;
@@ -436,19 +419,8 @@ export function createApiBench(options: ApiBenchOptions): ApiBench {
           await fold.stop();
           problems.push(...fold.problems);
         }
-        if (keep) say(`kept topic ${topic}, database ${database}, Redis keys ${prefix}:*`);
-        else
-          await removeBenchLeftovers({
-            brokers,
-            kafkaPrefix: `bench.api.${run}.`,
-            clickhouse,
-            database,
-            redisUrl: env.REDIS_URL,
-            redisPrefix: prefix,
-          });
       } finally {
-        await log.close();
-        await clickhouse.close();
+        await workspace.close(keep);
       }
     },
   };

@@ -2,24 +2,19 @@
 // Kafka -> the fold (consumers/fold.ts in a child process) -> Redis live windows + ClickHouse
 // history, each against its raw kafkajs baseline. Every measurement runs on a topic of its own
 // (4 partitions), all sharing one ClickHouse database and Redis prefix of the bench's run.
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient } from '@clickhouse/client';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel, type RecordMetadata } from 'kafkajs';
-import { pino } from 'pino';
+import type { RecordMetadata } from 'kafkajs';
 import { createMigrator } from '../../src/adapters/clickhouse/migrate.js';
-import { createKafkaEventLog } from '../../src/adapters/kafka/event-log.js';
 import { createRedisFoldProgress } from '../../src/adapters/redis/fold-progress.js';
 import { liveKeys } from '../../src/adapters/redis/live-keys.js';
 import { createRedisLiveWindows } from '../../src/adapters/redis/live-windows.js';
 import { redisKey } from '../../src/adapters/redis/keys.js';
 import type { LogMessage } from '../../src/ports/event-log.js';
-import { removeBenchLeftovers } from './clean-up.js';
 import {
   arrayMessage,
   EVENT_NAMES,
@@ -32,9 +27,10 @@ import { startFoldProcess, type FoldProcess } from './fold-process.js';
 import { foreignMapping, foreignMessage, writeMappingsFile } from './mapped-events.js';
 import { loadAverage, processUsage } from './proc.js';
 import { rawConsume, type RawConsumeResult } from './raw-consume.js';
-import { stackEnv, stackPid } from './stack-env.js';
+import { stackPid } from './stack-env.js';
 import { formatCount } from './stats.js';
 import { createOffsetTimeline, type OffsetTimeline } from './timeline.js';
+import { createBenchWorkspace } from './workspace.js';
 
 export const PARTITIONS = 4;
 /** Produce ticks of the freshness phase: each sends the events that fell due since the last. */
@@ -135,21 +131,11 @@ export function createPipelineBench(options: PipelineBenchOptions): PipelineBenc
   const EVENTS = options.events;
   const WITH_IDS = options.withIds;
   const say = options.say;
-  const env = stackEnv();
-  const brokers = env.KAFKA_BROKERS.split(',');
-  const run = randomBytes(3).toString('hex');
-  const base = `bench.pipeline.${run}`;
-  const database = `bench_pipeline_${run}`;
-  const prefix = `bpipe.${run}`;
-
+  const workspace = createBenchWorkspace('pipeline', { say });
+  const { env, brokers, run, database, clickhouse, kafka, log } = workspace;
+  const base = workspace.kafkaPrefix;
+  const prefix = workspace.redisPrefix;
   const redis = new Redis(env.REDIS_URL);
-  const clickhouse = createClient({ url: env.CLICKHOUSE_URL });
-  const kafka = new Kafka({ clientId: 'bench-pipeline', brokers, logLevel: logLevel.NOTHING });
-  const log = createKafkaEventLog({
-    brokers,
-    clientId: 'bench-pipeline',
-    logger: pino({ level: 'silent' }),
-  });
   const progress = createRedisFoldProgress({ redis, prefix });
   const live = createRedisLiveWindows({ redis, prefix, horizonMs: 3_900_000 });
   const keys = liveKeys(prefix);
@@ -594,20 +580,9 @@ export function createPipelineBench(options: PipelineBenchOptions): PipelineBenc
     async close(keep) {
       try {
         await Promise.all([...folds].map((fold) => fold.stop()));
-        if (keep) say(`kept topics ${base}.*, database ${database}, Redis keys ${prefix}:*`);
-        else
-          await removeBenchLeftovers({
-            brokers,
-            kafkaPrefix: `${base}.`,
-            clickhouse,
-            database,
-            redisUrl: env.REDIS_URL,
-            redisPrefix: prefix,
-          });
       } finally {
-        await log.close();
-        await clickhouse.close();
         redis.disconnect();
+        await workspace.close(keep);
       }
     },
   };

@@ -1,5 +1,6 @@
 import { hashApiKey } from '../../src/api/auth.js';
 import type { StackEnv } from './stack-env.js';
+import type { BenchWorkspace } from './workspace.js';
 
 export interface ServiceRun {
   database: string;
@@ -39,3 +40,15 @@ export function serviceSettings(env: StackEnv, run: ServiceRun): Record<string, 
     RATE_LIMIT_BURST: '1000000',
   };
 }
+
+/** The same in a workspace: its database and Redis prefix, and a consumer group of its own. */
+export const workspaceSettings = (
+  workspace: BenchWorkspace,
+  run: Pick<ServiceRun, 'topic' | 'partitions' | 'apiKey' | 'tenant'>,
+): Record<string, string> =>
+  serviceSettings(workspace.env, {
+    ...run,
+    database: workspace.database,
+    redisPrefix: workspace.redisPrefix,
+    consumerGroup: `${workspace.kafkaPrefix}.fold`,
+  });
