@@ -6,6 +6,18 @@ const perSecond = (n: number, seconds: number) => n / seconds;
 const micros = (cpuSeconds: number, n: number) => (cpuSeconds * 1e6) / n;
 const MiB = (bytes: number) => bytes / 1024 / 1024;
 
+/** The Redis commands a fold ran per event, and Redis's own time in them: where its time goes. */
+function redisPerEvent(run: ThroughputRun): string {
+  return [...run.fold.engines.redisCalls]
+    .sort((a, b) => b[1].usec - a[1].usec)
+    .slice(0, 4)
+    .map(
+      ([name, c]) =>
+        `${name} ${(c.calls / run.events).toFixed(2)} calls, ${(c.usec / run.events).toFixed(1)} µs`,
+    )
+    .join('; ');
+}
+
 export const foldThroughput: Scenario = {
   id: '1',
   key: 'fold',
@@ -103,6 +115,7 @@ export const foldThroughput: Scenario = {
               .join(' / '),
           )
           .join('; ')}. Profile the fold with \`npm run bench:pipeline -- --profile DIR\`.`,
+        `Redis (INFO commandstats, server-wide) per one-event fold event, the costliest: ${redisPerEvent(single[0]!)}.`,
         ...summariseLogLines([...single, ...batched].flatMap((r) => r.fold.problems)).map(
           (line) => `The fold logged: ${line}`,
         ),

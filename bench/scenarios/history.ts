@@ -154,7 +154,14 @@ export const history: Scenario = {
         `All three answers equal: ${viaApi!.size} buckets, ${total.toLocaleString('en')} page_views.`,
       );
       await time(paths, WARM_UPS);
+      const cpuBefore = api.usage().cpuSeconds;
       const runs = await repeat(c, 'history', () => time(paths, c.historyQueries));
+      const apiCpuMs =
+        ((api.usage().cpuSeconds - cpuBefore) * 1000) / (c.historyQueries * c.repeats);
+      notes.push(
+        `The API process spends ${apiCpuMs.toFixed(1)} ms of CPU per history query (/proc, ` +
+          'over every timed query): its part of the gap to the plain query, the rest is waiting.',
+      );
       const of = (name: Path['name'], q: number) => runs.map((r) => percentile(r.get(name)!, q));
       const figures: Figure[] = [];
       for (const [q, label] of [
