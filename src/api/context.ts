@@ -8,7 +8,7 @@ import type { InputRules } from './inputs.js';
 import { metricKey } from './inputs.js';
 import type { LiveFeed } from './live-feed.js';
 import type { SeriesFeed } from './series-feed.js';
-import type { LiveWindowReader } from './shared-reads.js';
+import type { LiveWindowReader, SharedLiveReads } from './shared-reads.js';
 
 /** The services as the API uses them: the live windows are only read. */
 export type ApiReadServices = Omit<ApiServices, 'live'> & { live: LiveWindowReader };
@@ -30,13 +30,15 @@ export interface ApiContext {
   /** Added to the response's `extensions` (src/api/extensions.ts). */
   response: {
     freshness?: Freshness;
+    /** The oldest freshness of the live answers read (src/api/shared-reads.ts): what they surely hold. */
+    readFreshness?: Freshness;
     /** The HistoryPath each history field's answer came from, by response key. */
     historyPaths: Map<string, HistoryPath>;
   };
 }
 
 export interface ContextDeps {
-  services: ApiReadServices;
+  services: Omit<ApiServices, 'live'> & { live: SharedLiveReads };
   inputRules: InputRules;
   clock: () => number;
   liveFeed: LiveFeed;
@@ -54,7 +56,7 @@ const historyKey = (query: HistoryQuery): string =>
   ]);
 
 /** The HistoryStore port answers one query per call, so a batch is the distinct queries at once. */
-const historyLoader = (services: ApiReadServices) =>
+const historyLoader = (services: Pick<ApiServices, 'history'>) =>
   new DataLoader<HistoryQuery, HistoryResult, string>(
     async (queries) => {
       const settled = await Promise.allSettled(
@@ -71,14 +73,30 @@ const historyLoader = (services: ApiReadServices) =>
     { cacheKeyFn: historyKey },
   );
 
+/** The one that says less: an unknown foldedThrough, else the earlier. */
+export function olderFreshness(a: Freshness | undefined, b: Freshness | undefined) {
+  if (!a || !b) return a ?? b;
+  if (a.foldedThrough === null || b.foldedThrough === null) return a.foldedThrough === null ? a : b;
+  return a.foldedThrough <= b.foldedThrough ? a : b;
+}
+
 export function createContext(deps: ContextDeps, principal: Principal): ApiContext {
   const { services } = deps;
   let freshness: Promise<Freshness> | undefined;
   let history: ApiContext['history'] | undefined;
+  const response: ApiContext['response'] = { historyPaths: new Map() };
+  const live: LiveWindowReader = {
+    horizonMs: services.live.horizonMs,
+    read: (request) =>
+      services.live.answer(request).then((answer) => {
+        response.readFreshness = olderFreshness(response.readFreshness, answer.freshness);
+        return answer.stats;
+      }),
+  };
   return {
     principal,
     tenant: principal.tenant,
-    services,
+    services: { ...services, live },
     limits: services.config.limits,
     inputRules: deps.inputRules,
     clock: deps.clock,
@@ -89,7 +107,7 @@ export function createContext(deps: ContextDeps, principal: Principal): ApiConte
       return (history ??= historyLoader(services));
     },
     freshness: () => (freshness ??= services.freshness.current()),
-    response: { historyPaths: new Map() },
+    response,
   };
 }
 

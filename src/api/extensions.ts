@@ -1,7 +1,7 @@
 import type { ExecutionResult } from 'graphql';
 import { handleStreamOrSingleExecutionResult, type Plugin } from 'graphql-yoga';
 import type { Freshness } from '../app/services.js';
-import type { ApiContext } from './context.js';
+import { olderFreshness, type ApiContext } from './context.js';
 
 /** `extensions.freshness` carries the Freshness type's fields, as they appear in the schema. */
 export const formatFreshness = (freshness: Freshness) => ({
@@ -13,7 +13,9 @@ export const formatFreshness = (freshness: Freshness) => ({
 
 function responseExtensions(context: ApiContext): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const { freshness, historyPaths } = context.response;
+  const { historyPaths } = context.response;
+  // A live answer may have been read before the operation's freshness was known: the older is told.
+  const freshness = olderFreshness(context.response.freshness, context.response.readFreshness);
   if (freshness) out.freshness = formatFreshness(freshness);
   // One history field: its path. Several (aliases): the path of each, by response key.
   if (historyPaths.size === 1) out.historyPath = [...historyPaths.values()][0];

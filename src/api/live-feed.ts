@@ -1,4 +1,4 @@
-import type { Freshness, FreshnessSource } from '../app/services.js';
+import type { Freshness } from '../app/services.js';
 import type { Metric } from '../events/metric.js';
 import { aggregateValue } from '../live/compute.js';
 import type { ChangeFeed, ChangeNotice } from '../ports/change-feed.js';
@@ -6,7 +6,7 @@ import type { WindowStats } from '../ports/live-windows.js';
 import { slidingWindow } from './durations.js';
 import type { FanOut, Ticker } from './fanout.js';
 import { metricKey } from './inputs.js';
-import type { LiveWindowReader } from './shared-reads.js';
+import type { SharedLiveReads } from './shared-reads.js';
 
 export interface WindowValue {
   group: string | null;
@@ -56,9 +56,8 @@ const QUIET_REREAD_MS = 5_000;
  * dirty: the value is always read from the store, never taken from the notice.
  */
 export function createLiveFeed(deps: {
-  live: LiveWindowReader;
+  live: SharedLiveReads;
   changes: ChangeFeed;
-  freshness: FreshnessSource;
   fanOut: FanOut;
   clock: () => number;
   maxGroups: number;
@@ -102,10 +101,12 @@ export function createLiveFeed(deps: {
         let frame: LiveFrame;
         let signature: string;
         try {
-          const [stats, freshness] = await Promise.all([
-            deps.live.read({ tenant, metric, ...window, maxGroups: deps.maxGroups }),
-            deps.freshness.current(),
-          ]);
+          const { stats, freshness } = await deps.live.answer({
+            tenant,
+            metric,
+            ...window,
+            maxGroups: deps.maxGroups,
+          });
           heldData = stats.some((s) => s.count > 0);
           const values = toWindowValues(stats, metric, window);
           frame = { values, freshness };

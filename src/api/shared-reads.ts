@@ -1,4 +1,4 @@
-import type { ApiServices } from '../app/services.js';
+import type { ApiServices, Freshness } from '../app/services.js';
 import type { ChangeNotice } from '../ports/change-feed.js';
 import type { LiveWindowRead, LiveWindowStore, WindowStats } from '../ports/live-windows.js';
 import { metricKey } from './inputs.js';
@@ -6,7 +6,15 @@ import { metricKey } from './inputs.js';
 /** What the API does with the live windows: it reads them, the fold writes them. */
 export type LiveWindowReader = Pick<LiveWindowStore, 'read' | 'horizonMs'>;
 
+/** A window's stats, and the freshness known when they were read: what they surely include. */
+export interface LiveAnswer {
+  stats: WindowStats[];
+  freshness: Freshness;
+}
+
 export interface SharedLiveReads extends LiveWindowReader {
+  /** read() with the freshness the answer can be trusted to include (it may be older than now). */
+  answer(request: LiveWindowRead): Promise<LiveAnswer>;
   /** Marks the answers a change notice makes out of date (subscribe it to the change feed). */
   changed(notice: ChangeNotice): void;
   /** Stops reading ahead. */
@@ -38,15 +46,15 @@ interface Entry {
   fromMs: number;
   toMs: number;
   /** What a caller gets now. */
-  answer: Promise<WindowStats[]>;
+  answer: Promise<LiveAnswer>;
   /** The latest store read asked. */
-  reading: Promise<WindowStats[]> | undefined;
+  reading: Promise<LiveAnswer>;
   /** When the read behind `answer` was asked (monotonic ms). */
   askedAt: number;
   /** A change notice touched the window after that read was asked. */
   outdated: boolean;
   /** The latest answer the store gave for this window, and when it was asked. */
-  last?: { stats: WindowStats[]; askedAt: number };
+  last?: { answer: LiveAnswer; askedAt: number };
 }
 
 const watchKeyOf = (tenant: string, event: string) => `${tenant}\u0000${event}`;
@@ -72,11 +80,14 @@ const readKey = (request: LiveWindowRead) =>
  * - Each window asked during a second (one ending with that second: "now") is read again for the
  *   next second readAheadMs before that second starts, so the first callers of a second, a tick
  *   of every subscription among them, find their window read, and notices keep it up to date.
+ * Each answer comes with the freshness known when its read was asked (taken before the read): an
+ * answer shared or given late is never said to include more than it does. `live` queries report
+ * it (src/api/context.ts, extensions.ts) and the tickers push it.
  * The stats are shared between the callers: they are read, never changed. Failed reads are not
  * kept. The store is looked up at every call, so a store replaced in `services` is the one used.
  */
 export function shareLiveReads(
-  services: Pick<ApiServices, 'live'>,
+  services: Pick<ApiServices, 'live' | 'freshness'>,
   options: {
     /** Epoch ms: the clock the windows are computed with. */
     clock: () => number;
@@ -110,9 +121,17 @@ export function shareLiveReads(
     for (const [key, entry] of entries) if (now - entry.askedAt > maxAgeMs) forget(key, entry);
   };
 
-  /** Asks the store for the entry's window; callers get the answer from `fallback` on after staleWaitMs. */
-  const ask = (key: string, entry: Entry, request: LiveWindowRead, now: number) => {
-    const read = services.live.read(request);
+  /** The store's stats, with the freshness known before the read is asked (all it says is folded is in them). */
+  const ask = (request: LiveWindowRead): Promise<LiveAnswer> => {
+    const freshness = services.freshness.current();
+    return Promise.all([services.live.read(request), freshness]).then(([stats, known]) => ({
+      stats,
+      freshness: known,
+    }));
+  };
+
+  /** Makes `read` the entry's answer; callers get its last answer instead past staleWaitMs. */
+  const adopt = (key: string, entry: Entry, read: Promise<LiveAnswer>, now: number) => {
     entry.reading = read;
     entry.askedAt = now;
     entry.outdated = false;
@@ -121,14 +140,14 @@ export function shareLiveReads(
     if (fallback)
       entry.answer = Promise.race([
         read,
-        new Promise<WindowStats[]>((resolve) =>
-          setTimeout(resolve, staleWaitMs, fallback.stats).unref(),
+        new Promise<LiveAnswer>((resolve) =>
+          setTimeout(resolve, staleWaitMs, fallback.answer).unref(),
         ),
       ]);
     read.then(
-      (stats) => {
+      (answer) => {
         if (entry.reading !== read) return;
-        entry.last = { stats, askedAt: now };
+        entry.last = { answer, askedAt: now };
         entry.answer = read;
       },
       () => {
@@ -147,7 +166,7 @@ export function shareLiveReads(
         () => {
           for (const ahead of reads.values())
             void shared
-              .read({ ...ahead, fromMs: ahead.fromMs + 1000, toMs: ahead.toMs + 1000 })
+              .answer({ ...ahead, fromMs: ahead.fromMs + 1000, toMs: ahead.toMs + 1000 })
               .catch(() => undefined);
         },
         Math.max(0, toMs - readAheadMs - clock()),
@@ -162,20 +181,22 @@ export function shareLiveReads(
     get horizonMs() {
       return services.live.horizonMs;
     },
-    read(request) {
+    read: (request) => shared.answer(request).then((answer) => answer.stats),
+    answer(request) {
       const key = readKey(request);
       const now = monotonic();
       remember(key, request);
       let entry = entries.get(key);
       if (entry && !entry.outdated && now - entry.askedAt <= maxAgeMs) return entry.answer;
+      const read = ask(request);
       if (!entry) {
         sweep(now);
         entry = {
           watchKey: watchKeyOf(request.tenant, request.metric.event),
           fromMs: request.fromMs,
           toMs: request.toMs,
-          answer: Promise.resolve([]),
-          reading: undefined,
+          answer: read,
+          reading: read,
           askedAt: now,
           outdated: false,
         };
@@ -184,7 +205,7 @@ export function shareLiveReads(
         keys.add(key);
         watched.set(entry.watchKey, keys);
       }
-      ask(key, entry, request, now);
+      adopt(key, entry, read, now);
       return entry.answer;
     },
     changed(notice) {

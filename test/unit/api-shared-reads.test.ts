@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { shareLiveReads } from '../../src/api/shared-reads.js';
+import type { Freshness } from '../../src/app/services.js';
 import type { ChangeNotice } from '../../src/ports/change-feed.js';
 import type { LiveWindowRead, LiveWindowStore, WindowStats } from '../../src/ports/live-windows.js';
 
@@ -34,10 +35,27 @@ const notice = (event: string, fromSec: number, toSec: number): ChangeNotice => 
   toSec,
 });
 
+/** A freshness source whose answer the test sets; counts the times it is asked. */
+function freshnessSource() {
+  const source = {
+    asked: 0,
+    value: { foldedThrough: 1_000, lagMs: 0, behind: 0 } as Freshness,
+    current: async () => {
+      source.asked++;
+      return source.value;
+    },
+  };
+  return source;
+}
+
 /** Shared reads over `store` at a fixed monotonic time; the windows' clock in second 5. */
-const shared = (store: ReturnType<typeof slowStore>, monotonic = () => 0) =>
+const shared = (
+  store: ReturnType<typeof slowStore>,
+  monotonic = () => 0,
+  freshness = freshnessSource(),
+) =>
   shareLiveReads(
-    { live: store as unknown as LiveWindowStore },
+    { live: store as unknown as LiveWindowStore, freshness },
     {
       clock: () => 5_500,
       monotonic,
@@ -101,6 +119,27 @@ describe('shared live reads', () => {
     live.close();
   });
 
+  it('an answer carries the freshness known when its read was asked, also when given late', async () => {
+    const store = slowStore();
+    const freshness = freshnessSource();
+    const live = shared(store, () => 0, freshness);
+    const first = live.answer(request('a'));
+    freshness.value = { foldedThrough: 2_000, lagMs: 0, behind: 0 };
+    store.release([]);
+    expect((await first).freshness.foldedThrough).toBe(1_000);
+    expect((await live.answer(request('a'))).freshness.foldedThrough).toBe(1_000);
+
+    live.changed(notice('a', 1, 1));
+    const late = live.answer(request('a'));
+    await tick(40);
+    expect((await late).freshness.foldedThrough).toBe(1_000);
+    store.release([]);
+    await tick(0);
+    expect((await live.answer(request('a'))).freshness.foldedThrough).toBe(2_000);
+    expect(freshness.asked).toBe(2);
+    live.close();
+  });
+
   it('a notice during a read: its callers get that read, later callers a read of their own', async () => {
     const store = slowStore();
     const live = shared(store);
@@ -134,7 +173,7 @@ describe('shared live reads', () => {
     const store = slowStore();
     let clock = 5_850;
     const live = shareLiveReads(
-      { live: store as unknown as LiveWindowStore },
+      { live: store as unknown as LiveWindowStore, freshness: freshnessSource() },
       { clock: () => clock, timings: { maxAgeMs: 1000, staleWaitMs: 20, readAheadMs: 100 } },
     );
     void live.read({ ...request('a'), fromMs: -54_000, toMs: 6_000 });
