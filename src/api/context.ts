@@ -30,7 +30,7 @@ export interface ApiContext {
   /** Added to the response's `extensions` (src/api/extensions.ts). */
   response: {
     freshness?: Freshness;
-    /** The oldest freshness of the live answers read (src/api/shared-reads.ts): what they surely hold. */
+    /** The oldest freshness of the stale live answers read (src/api/shared-reads.ts): what they surely hold. */
     readFreshness?: Freshness;
     /** The HistoryPath each history field's answer came from, by response key. */
     historyPaths: Map<string, HistoryPath>;
@@ -89,7 +89,8 @@ export function createContext(deps: ContextDeps, principal: Principal): ApiConte
     horizonMs: services.live.horizonMs,
     read: (request) =>
       services.live.answer(request).then((answer) => {
-        response.readFreshness = olderFreshness(response.readFreshness, answer.freshness);
+        if (answer.stale)
+          response.readFreshness = olderFreshness(response.readFreshness, answer.freshness);
         return answer.stats;
       }),
   };

@@ -1,4 +1,4 @@
-import type { Freshness } from '../app/services.js';
+import type { Freshness, FreshnessSource } from '../app/services.js';
 import type { Metric } from '../events/metric.js';
 import { aggregateValue } from '../live/compute.js';
 import type { ChangeFeed, ChangeNotice } from '../ports/change-feed.js';
@@ -58,6 +58,7 @@ const QUIET_REREAD_MS = 5_000;
 export function createLiveFeed(deps: {
   live: SharedLiveReads;
   changes: ChangeFeed;
+  freshness: FreshnessSource;
   fanOut: FanOut;
   clock: () => number;
   maxGroups: number;
@@ -101,12 +102,12 @@ export function createLiveFeed(deps: {
         let frame: LiveFrame;
         let signature: string;
         try {
-          const { stats, freshness } = await deps.live.answer({
-            tenant,
-            metric,
-            ...window,
-            maxGroups: deps.maxGroups,
-          });
+          const [answer, current] = await Promise.all([
+            deps.live.answer({ tenant, metric, ...window, maxGroups: deps.maxGroups }),
+            deps.freshness.current(),
+          ]);
+          const { stats } = answer;
+          const freshness = answer.stale ? answer.freshness : current;
           heldData = stats.some((s) => s.count > 0);
           const values = toWindowValues(stats, metric, window);
           frame = { values, freshness };

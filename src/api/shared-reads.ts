@@ -6,10 +6,15 @@ import { metricKey } from './inputs.js';
 /** What the API does with the live windows: it reads them, the fold writes them. */
 export type LiveWindowReader = Pick<LiveWindowStore, 'read' | 'horizonMs'>;
 
-/** A window's stats, and the freshness known when they were read: what they surely include. */
+/**
+ * A window's stats, and the freshness known when they were read. `stale`: a change notice touched
+ * the window after that read (the answer is the last one, given while the new read is late): only
+ * that freshness is true of it. Otherwise the stats are as good as a read now.
+ */
 export interface LiveAnswer {
   stats: WindowStats[];
   freshness: Freshness;
+  stale: boolean;
 }
 
 export interface SharedLiveReads extends LiveWindowReader {
@@ -80,9 +85,9 @@ const readKey = (request: LiveWindowRead) =>
  * - Each window asked during a second (one ending with that second: "now") is read again for the
  *   next second readAheadMs before that second starts, so the first callers of a second, a tick
  *   of every subscription among them, find their window read, and notices keep it up to date.
- * Each answer comes with the freshness known when its read was asked (taken before the read): an
- * answer shared or given late is never said to include more than it does. `live` queries report
- * it (src/api/context.ts, extensions.ts) and the tickers push it.
+ * Each answer comes with the freshness known when its read was asked (taken before the read): a
+ * stale one (given after staleWaitMs) is never said to include more than it does: `live` queries
+ * report the older of it and the operation's (src/api/context.ts, extensions.ts), ticks push it.
  * The stats are shared between the callers: they are read, never changed. Failed reads are not
  * kept. The store is looked up at every call, so a store replaced in `services` is the one used.
  */
@@ -127,6 +132,7 @@ export function shareLiveReads(
     return Promise.all([services.live.read(request), freshness]).then(([stats, known]) => ({
       stats,
       freshness: known,
+      stale: false,
     }));
   };
 
@@ -141,7 +147,7 @@ export function shareLiveReads(
       entry.answer = Promise.race([
         read,
         new Promise<LiveAnswer>((resolve) =>
-          setTimeout(resolve, staleWaitMs, fallback.answer).unref(),
+          setTimeout(resolve, staleWaitMs, { ...fallback.answer, stale: true }).unref(),
         ),
       ]);
     read.then(

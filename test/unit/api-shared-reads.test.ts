@@ -119,23 +119,26 @@ describe('shared live reads', () => {
     live.close();
   });
 
-  it('an answer carries the freshness known when its read was asked, also when given late', async () => {
+  it('an answer carries the freshness known when its read was asked; a late one says it is stale', async () => {
     const store = slowStore();
     const freshness = freshnessSource();
     const live = shared(store, () => 0, freshness);
     const first = live.answer(request('a'));
     freshness.value = { foldedThrough: 2_000, lagMs: 0, behind: 0 };
     store.release([]);
-    expect((await first).freshness.foldedThrough).toBe(1_000);
+    expect(await first).toMatchObject({ stale: false, freshness: { foldedThrough: 1_000 } });
     expect((await live.answer(request('a'))).freshness.foldedThrough).toBe(1_000);
 
     live.changed(notice('a', 1, 1));
     const late = live.answer(request('a'));
     await tick(40);
-    expect((await late).freshness.foldedThrough).toBe(1_000);
+    expect(await late).toMatchObject({ stale: true, freshness: { foldedThrough: 1_000 } });
     store.release([]);
     await tick(0);
-    expect((await live.answer(request('a'))).freshness.foldedThrough).toBe(2_000);
+    expect(await live.answer(request('a'))).toMatchObject({
+      stale: false,
+      freshness: { foldedThrough: 2_000 },
+    });
     expect(freshness.asked).toBe(2);
     live.close();
   });
