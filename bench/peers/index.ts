@@ -20,17 +20,12 @@
 //    with the wall clock; for each 10 s window after a 10 s warm-up, the time from the window's
 //    end until a reader of its sink sees the window's final count (Redis for this service's live
 //    windows and for Spark, the AggregatingMergeTree for ClickHouse), p50/p99 over the windows.
-import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createClient } from '@clickhouse/client';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
 import { createMigrator } from '../../src/adapters/clickhouse/migrate.js';
-import { createKafkaEventLog } from '../../src/adapters/kafka/event-log.js';
-import { removeBenchLeftovers } from '../support/clean-up.js';
 import { loadAverage } from '../support/proc.js';
-import { stackEnv } from '../support/stack-env.js';
+import { createBenchWorkspace } from '../support/workspace.js';
 import { formatCount, percentile } from '../support/stats.js';
 import { markdownTable } from '../support/table.js';
 import { createClickHouseKafkaPeer } from './clickhouse-kafka.js';
@@ -69,25 +64,16 @@ const throughputTimeoutMs = (events: number) => 120_000 + events / 2;
 const SETTLE_MS = 60_000;
 
 export async function runPeers(options: PeerOptions): Promise<PeerResult[]> {
-  const env = stackEnv();
-  const run = randomBytes(3).toString('hex');
-  const kafkaPrefix = `bench.peers.${run}`;
-  const database = `bench_peers_${run}`;
-  const brokers = env.KAFKA_BROKERS.split(',');
+  const workspace = createBenchWorkspace('peers', { say: options.log });
+  const { env, run, kafkaPrefix, database, log } = workspace;
   const redis = new Redis(env.REDIS_URL);
-  const clickhouse = createClient({ url: env.CLICKHOUSE_URL });
-  const log = createKafkaEventLog({
-    brokers,
-    clientId: 'bench-peers',
-    logger: pino({ level: 'silent' }),
-  });
   const context: PeerContext = {
     env,
-    brokers,
+    brokers: workspace.brokers,
     kafkaPrefix,
-    redisPrefix: `bpeers.${run}`,
+    redisPrefix: workspace.redisPrefix,
     redis,
-    clickhouse,
+    clickhouse: workspace.clickhouse,
     partitions: PARTITIONS,
     log: options.log,
   };
@@ -102,7 +88,7 @@ export async function runPeers(options: PeerOptions): Promise<PeerResult[]> {
   const latencyTopic = (system: string) => `${kafkaPrefix}.fresh.${system}`;
 
   try {
-    await createMigrator({ client: clickhouse, database }).apply();
+    await createMigrator({ client: workspace.clickhouse, database }).apply();
     await log.ensureTopics(
       [throughputTopic, ...systems.map((s) => latencyTopic(s.system))].flatMap((t) => [
         t,
@@ -126,6 +112,7 @@ export async function runPeers(options: PeerOptions): Promise<PeerResult[]> {
         countsMatch: null,
       };
       const loadBefore = loadAverage();
+      const measured = { throughputNotes: [] as string[] };
       try {
         options.log(`${system.system}: throughput over ${formatCount(options.events)} events`);
         const throughput = await measureThroughput(
@@ -135,6 +122,7 @@ export async function runPeers(options: PeerOptions): Promise<PeerResult[]> {
           throughputTimeoutMs(options.events),
         );
         result.eventsPerSecond = throughput.eventsPerSecond;
+        measured.throughputNotes = throughput.notes;
         notes.push(...throughput.notes.map((n) => `throughput run: ${n}`));
         if (throughput.eventsPerSecond !== null) {
           result.countsMatch = throughput.differences.length === 0;
@@ -160,7 +148,11 @@ export async function runPeers(options: PeerOptions): Promise<PeerResult[]> {
           windows,
           settleMs: SETTLE_MS,
         });
-        notes.push(...latency.notes.map((n) => `latency run: ${n}`));
+        // Notes that say the same in both runs (how the system is set up) are given once.
+        const throughputNotes = new Set(measured.throughputNotes);
+        notes.push(
+          ...latency.notes.filter((n) => !throughputNotes.has(n)).map((n) => `latency run: ${n}`),
+        );
         if (latency.latencies.length > 0)
           result.windowLatencyMs = {
             p50: percentile(latency.latencies, 0.5),
@@ -185,22 +177,8 @@ export async function runPeers(options: PeerOptions): Promise<PeerResult[]> {
     }
     return results;
   } finally {
-    if (options.keep)
-      options.log(
-        `kept topics ${kafkaPrefix}.*, database ${database}, Redis keys ${context.redisPrefix}:*`,
-      );
-    else
-      await removeBenchLeftovers({
-        brokers,
-        kafkaPrefix,
-        clickhouse,
-        database,
-        redisUrl: env.REDIS_URL,
-        redisPrefix: context.redisPrefix,
-      }).catch((error: unknown) => options.log(`clean-up failed: ${String(error)}`));
-    await log.close();
-    await clickhouse.close();
     redis.disconnect();
+    await workspace.close(options.keep ?? false);
   }
 }
 
