@@ -65,8 +65,8 @@ async function exec(pipeline: ChainableCommander): Promise<unknown[]> {
  * Live windows in Redis (key layout in live-keys.ts). apply() sends one Lua script per
  * (tenant, event) group, then the groups' PFADDs, all of a request in one pipeline: one round trip
  * per batch (applyMerged: per merged request, several partitions' ranges in each script).
- * read() takes one round trip, two for UNIQUES (PFCOUNT over the union of the matched
- * HyperLogLogs).
+ * read() takes one round trip, one more for UNIQUES (PFCOUNT over the union of the matched
+ * HyperLogLogs) and one before for series it cannot name (their names, from the minute buckets).
  */
 export function createRedisLiveWindows(options: RedisLiveWindowsOptions): LiveWindowStore {
   const { redis, horizonMs } = options;
