@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Kafka, logLevel } from 'kafkajs';
 import type { PeerContext, PeerSystem, RunningPeer } from './peer.js';
-import { seriesKey, type WindowCounts } from './workload.js';
+import { addWindowRows, type WindowCountRow, type WindowCounts } from './workload.js';
 
 /** The dimension keys of the generated events: ClickHouse 18.16 has no JSON-to-map parsing. */
 const DIMENSION_KEYS = ['country', 'device', 'plan'];
@@ -133,26 +133,9 @@ export function createClickHouseKafkaPeer(context: PeerContext, database: string
                       FROM ${windows} GROUP BY window_seconds, window_start, name, dim_key, dim_value`,
               format: 'JSONEachRow',
             })
-          ).json<{
-            window_seconds: number;
-            start: number;
-            name: string;
-            dim_key: string;
-            dim_value: string;
-            n: string;
-          }>();
+          ).json<WindowCountRow>();
           const counts: WindowCounts = new Map();
-          for (const row of rows)
-            counts.set(
-              seriesKey({
-                seconds: Number(row.window_seconds),
-                startMs: Number(row.start) * 1000,
-                name: row.name,
-                dimKey: row.dim_key,
-                dimValue: row.dim_value,
-              }),
-              Number(row.n),
-            );
+          addWindowRows(counts, rows);
           return counts;
         },
         async stop() {

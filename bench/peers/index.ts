@@ -4,7 +4,7 @@
 // over 1-minute and 10-second tumbling event-time windows.
 //   npx tsx bench/peers/index.ts [--events N] [--quick] [--rate R] [--windows W] [--only a,b]
 // --events N   events of the throughput topic (default 300 000; --quick: 100 000)
-// --rate R     offered events/s of the latency runs (default 5 000; --quick: 2 000)
+// --rate R     offered events/s of the latency runs (default 2 000: what Spark keeps up with here)
 // --windows W  measured 10 s windows per latency run (default 6; --quick: 3)
 // --only       systems to run (pulsegraph, clickhouse-kafka-engine, spark-structured-streaming)
 // --keep       leave the run's topics, database and Redis keys for a look afterwards
@@ -48,7 +48,7 @@ export interface PeerOptions {
   events: number;
   quick: boolean;
   log: (line: string) => void;
-  /** Offered events/s of the latency runs (default 5 000; quick 2 000). */
+  /** Offered events/s of the latency runs (default 2 000: what Spark keeps up with here). */
   latencyRate?: number;
   /** Measured 10 s windows per latency run (default 6; quick 3). */
   latencyWindows?: number;
@@ -82,7 +82,7 @@ export async function runPeers(options: PeerOptions): Promise<PeerResult[]> {
     createClickHouseKafkaPeer(context, database),
     createSparkPeer(context),
   ].filter((s) => !options.only || options.only.includes(s.system));
-  const rate = options.latencyRate ?? (options.quick ? 2_000 : 5_000);
+  const rate = options.latencyRate ?? 2_000;
   const windows = options.latencyWindows ?? (options.quick ? 3 : 6);
   const throughputTopic = `${kafkaPrefix}.all`;
   const latencyTopic = (system: string) => `${kafkaPrefix}.fresh.${system}`;

@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import type { EventLog } from '../../src/ports/event-log.js';
 import type { PeerSystem } from './peer.js';
 import {
   countDifferences,
@@ -9,6 +8,7 @@ import {
   waitFor,
   type FilledWorkload,
   type MeasuredWindow,
+  type SteadyOptions,
 } from './workload.js';
 
 export interface ThroughputMeasure {
@@ -58,16 +58,8 @@ export async function measureThroughput(
   }
 }
 
-export interface LatencyOptions {
-  log: EventLog;
-  topic: string;
-  run: string;
-  firstIndex: number;
-  eventsPerSecond: number;
-  warmupSeconds: number;
-  windows: number;
-  settleMs: number;
-}
+/** The steady run's settings: everything but the polling, which the measurement does. */
+export type LatencyOptions = Omit<SteadyOptions, 'poll'>;
 
 export interface LatencyMeasure {
   /** Window end → its final count visible in the sink, ms, ascending, one per window that got there. */

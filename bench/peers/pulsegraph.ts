@@ -6,7 +6,14 @@ import { TENANT } from '../support/events.js';
 import { startFoldProcess } from '../support/fold-process.js';
 import { serviceSettings } from '../support/service-settings.js';
 import type { PeerContext, PeerSystem, RunningPeer } from './peer.js';
-import { EVENT_NAMES, LATENCY_WINDOW_SECONDS, seriesKey, type WindowCounts } from './workload.js';
+import {
+  addWindowRows,
+  EVENT_NAMES,
+  LATENCY_WINDOW_SECONDS,
+  seriesKey,
+  type WindowCountRow,
+  type WindowCounts,
+} from './workload.js';
 
 /** The fold's warnings and errors, one line per distinct message with its count. */
 function summariseLogLines(lines: string[]): string[] {
@@ -94,25 +101,15 @@ export function createPulsegraphPeer(context: PeerContext, database: string): Pe
           }
           const rows = await (
             await context.clickhouse.query({
-              query: `SELECT name, dim_key, dim_value, toUInt32(minute) AS start,
+              query: `SELECT 60 AS window_seconds, name, dim_key, dim_value, toUInt32(minute) AS start,
                              countMerge(event_count) AS n
                       FROM ${database}.events_minute
                       WHERE tenant = '${TENANT}'
                       GROUP BY name, dim_key, dim_value, minute`,
               format: 'JSONEachRow',
             })
-          ).json<{ name: string; dim_key: string; dim_value: string; start: number; n: string }>();
-          for (const row of rows)
-            counts.set(
-              seriesKey({
-                seconds: 60,
-                startMs: Number(row.start) * 1000,
-                name: row.name,
-                dimKey: row.dim_key,
-                dimValue: row.dim_value,
-              }),
-              Number(row.n),
-            );
+          ).json<WindowCountRow>();
+          addWindowRows(counts, rows);
           return counts;
         },
         stop: () => fold.stop(),

@@ -61,6 +61,31 @@ function countEvent(counts: WindowCounts, json: string): void {
   }
 }
 
+/** A window series' count as ClickHouse returns it (JSONEachRow: numbers may come as strings). */
+export interface WindowCountRow {
+  window_seconds: number | string;
+  /** Window start, epoch seconds. */
+  start: number | string;
+  name: string;
+  dim_key: string;
+  dim_value: string;
+  n: number | string;
+}
+
+export function addWindowRows(counts: WindowCounts, rows: WindowCountRow[]): void {
+  for (const row of rows)
+    counts.set(
+      seriesKey({
+        seconds: Number(row.window_seconds),
+        startMs: Number(row.start) * 1000,
+        name: row.name,
+        dimKey: row.dim_key,
+        dimValue: row.dim_value,
+      }),
+      Number(row.n),
+    );
+}
+
 /** The windows, names and dimension keys that occur in a set of counts. */
 export function countQuery(truth: WindowCounts): CountQuery {
   const windows = new Map<string, WindowRef>();
