@@ -63,7 +63,12 @@ export async function startFold(
   const producer = engines.log.producer();
   const instruments = createFoldInstruments(options.metrics ?? new Registry());
   const fold = createFold({
-    live: instruments.timeWrites(engines.live, 'apply', 'live'),
+    // merged writes, and per-partition ones after a redelivery
+    live: instruments.timeWrites(
+      instruments.timeWrites(engines.live, 'applyMerged', 'live'),
+      'apply',
+      'live',
+    ),
     history: instruments.timeWrites(engines.history, 'insert', 'history'),
     dedup: engines.dedup,
     reference: engines.reference,
