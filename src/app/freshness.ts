@@ -10,7 +10,7 @@ export interface FreshnessOptions {
   clock?: () => number;
   /** Answers are reused for this long: every live tick of every subscriber asks. */
   cacheMs?: number;
-  /** Past cacheMs, the last answer is still given while a newer one is asked, this long at most. */
+  /** Once the questions fail, the last answer is still given this long (from when it was had). */
   staleMs?: number;
 }
 
@@ -22,8 +22,9 @@ export interface FreshnessOptions {
  * The question takes a round trip to the log and one to the progress store. Past `cacheMs` a
  * caller does not wait for it: the last answer is given (its foldedThrough is still true, a lower
  * bound, and its lagMs is counted to now) while a newer one is asked in the background, so a live
- * tick or query never waits on Kafka. Only when the last answer is older than `staleMs` (the log
- * is away) does a caller wait, and get the failure.
+ * tick or query never waits on Kafka, however slow it answers (the lag shows it). Only once a
+ * question has failed and the last answer is older than `staleMs` (the log is away) does a caller
+ * wait, and get the failure.
  */
 export function createFreshness(options: FreshnessOptions): FreshnessSource {
   const clock = options.clock ?? Date.now;
@@ -31,6 +32,8 @@ export function createFreshness(options: FreshnessOptions): FreshnessSource {
   const staleMs = options.staleMs ?? 5000;
   let last: { at: number; value: Freshness } | undefined;
   let asking: Promise<Freshness> | undefined;
+  /** The latest question failed (the log or the progress store is away). */
+  let failing = false;
 
   async function compute(now: number): Promise<Freshness> {
     const [ends, progress] = await Promise.all([
@@ -57,10 +60,17 @@ export function createFreshness(options: FreshnessOptions): FreshnessSource {
 
   const ask = (now: number): Promise<Freshness> =>
     (asking ??= compute(now)
-      .then((value) => {
-        last = { at: now, value };
-        return value;
-      })
+      .then(
+        (value) => {
+          last = { at: now, value };
+          failing = false;
+          return value;
+        },
+        (error: unknown) => {
+          failing = true;
+          throw error;
+        },
+      )
       .finally(() => (asking = undefined)));
 
   return {
@@ -68,7 +78,7 @@ export function createFreshness(options: FreshnessOptions): FreshnessSource {
       const now = clock();
       if (last && now - last.at <= cacheMs) return Promise.resolve(last.value);
       const answer = ask(now);
-      if (!last || now - last.at > staleMs) return answer;
+      if (!last || (failing && now - last.at > staleMs)) return answer;
       answer.catch(() => undefined);
       const { foldedThrough, behind } = last.value;
       return Promise.resolve({

@@ -52,7 +52,21 @@ describe('freshness', () => {
     expect(await freshness.current()).toEqual({ foldedThrough: 1_000, lagMs: 4_300, behind: 1 });
   });
 
-  it('waits, and fails, once the last answer is older than staleMs', async () => {
+  it('gives the last answer however long a question takes, while none has failed', async () => {
+    const s = sources();
+    let now = 5_000;
+    const freshness = createFreshness({ ...s, topics: ['events'], clock: () => now });
+    const first = freshness.current();
+    await s.release();
+    await first;
+    now = 6_000;
+    void freshness.current();
+    now = 60_000;
+    expect((await freshness.current()).lagMs).toBe(59_000);
+    expect(s.asked()).toBe(2);
+  });
+
+  it('waits, and fails, once a question failed and the last answer is older than staleMs', async () => {
     const s = sources();
     let now = 5_000;
     const freshness = createFreshness({ ...s, topics: ['events'], clock: () => now });
