@@ -95,6 +95,21 @@ const API_CORE = /* GraphQL */ `
   }
 `;
 
+/** The types of the topic-mapping admin API, which API.md does not fix. */
+const MAPPING_TYPES = [
+  'TimestampFormat',
+  'MappedTimestampInput',
+  'MappedDimensionInput',
+  'MappingFilterInput',
+  'TopicMappingInput',
+  'MappedTimestamp',
+  'MappedDimension',
+  'MappingFilter',
+  'TopicMapping',
+  'MappedEvent',
+  'MappedMessage',
+];
+
 describe('the schema keeps the fixed core of API.md', () => {
   const core = buildSchema(API_CORE);
 
@@ -103,8 +118,17 @@ describe('the schema keeps the fixed core of API.md', () => {
     expect(findDangerousChanges(core, schema)).toEqual([]);
   });
 
-  it('holds exactly the core: every type and field of one is in the other', () => {
-    expect(findBreakingChanges(schema, core)).toEqual([]);
+  it('holds exactly the core, and the admin API of topic mappings (issue 8) beside it', () => {
+    const extras = findBreakingChanges(schema, core).map((change) => change.description);
+    expect(extras.sort()).toEqual(
+      [
+        ...MAPPING_TYPES.map((type) => `${type} was removed.`),
+        'Query.topicMappings was removed.',
+        'Query.dryRunTopicMapping was removed.',
+        'Mutation.setTopicMapping was removed.',
+        'Mutation.deleteTopicMapping was removed.',
+      ].sort(),
+    );
   });
 
   it('schema/schema.graphql is what the code prints (npm run schema:print)', () => {
