@@ -41,6 +41,8 @@ export function checkText(text: string, max: number, what: string, argument: str
     throw badUserInput(`${what} is longer than ${max} characters`, { argument });
   if (CONTROL_CHARACTERS.test(text))
     throw badUserInput(`${what} contains control characters`, { argument });
+  if (!text.isWellFormed())
+    throw badUserInput(`${what} is not well-formed Unicode (a lone surrogate)`, { argument });
 }
 
 export function checkKey(key: string, rules: InputRules, argument: string): void {

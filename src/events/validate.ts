@@ -27,6 +27,11 @@ const EVENT_FIELDS = new Set(['id', 'name', 'timestamp', 'userId', 'value', 'dim
 export const DIMENSION_KEY = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+/**
+ * A lone UTF-16 surrogate (JSON "\ud800") has no UTF-8 form: Redis keys, Lua's JSON and
+ * ClickHouse would each mangle or refuse it, so such text is turned away at the door.
+ */
+const NOT_WELL_FORMED = 'is not well-formed Unicode (a lone surrogate)';
 const MAX_ID_LENGTH = 128;
 const MAX_USER_ID_LENGTH = 256;
 /** Keeps value × 1e6 (the micro-units sums are kept in) inside an exact 64-bit integer. */
@@ -68,6 +73,7 @@ function validateDimensions(raw: unknown, limits: EventLimits): Record<string, s
     if (value.length > limits.maxDimensionValueLength)
       return `dimension ${key} is longer than ${limits.maxDimensionValueLength} characters`;
     if (CONTROL_CHARACTERS.test(value)) return `dimension ${key} contains control characters`;
+    if (!value.isWellFormed()) return `dimension ${key} ${NOT_WELL_FORMED}`;
     dimensions[key] = value;
   }
   return dimensions;
@@ -89,6 +95,7 @@ export function validateEvent(input: unknown, context: ValidationContext): Valid
   if (name.length > limits.maxNameLength)
     return fail(`name is longer than ${limits.maxNameLength} characters`);
   if (CONTROL_CHARACTERS.test(name)) return fail('name contains control characters');
+  if (!name.isWellFormed()) return fail(`name ${NOT_WELL_FORMED}`);
 
   let timestamp = context.receivedAt;
   if (raw.timestamp !== undefined && raw.timestamp !== null) {
@@ -107,6 +114,7 @@ export function validateEvent(input: unknown, context: ValidationContext): Valid
     id = String(raw.id);
   else return fail('id must be a non-empty string');
   if (id.length > MAX_ID_LENGTH) return fail(`id is longer than ${MAX_ID_LENGTH} characters`);
+  if (!id.isWellFormed()) return fail(`id ${NOT_WELL_FORMED}`);
 
   let userId: string | null = null;
   if (raw.userId !== undefined && raw.userId !== null) {
@@ -115,6 +123,7 @@ export function validateEvent(input: unknown, context: ValidationContext): Valid
     userId = String(raw.userId);
     if (userId.length > MAX_USER_ID_LENGTH)
       return fail(`userId is longer than ${MAX_USER_ID_LENGTH} characters`);
+    if (!userId.isWellFormed()) return fail(`userId ${NOT_WELL_FORMED}`);
   }
 
   let value: number | null = null;

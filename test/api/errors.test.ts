@@ -101,6 +101,11 @@ describe('errors: every bad input answered with its code, the server staying up'
     await badInput(filter({ key: "plan' OR '1'='1", equals: 'x' }), 'metric.filter[1].key');
     await badInput(filter({ key: 'plan', in: ['ok', 'bad\u0000value'] }), 'metric.filter[1].in[1]');
     await badInput(
+      filter({ key: 'plan', equals: 'lone \ud800 surrogate' }),
+      'metric.filter[1].equals',
+    );
+    await badInput(history({ metric: { event: '\udfff' } }), 'metric.event');
+    await badInput(
       history({ metric: { event: 'x', groupBy: 'country); DROP TABLE events; --' } }),
       'metric.groupBy',
     );

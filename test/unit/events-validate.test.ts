@@ -71,6 +71,10 @@ describe('validateEvent', () => {
     [{ name: 'a', dimensions: { 'bad key': 'x' } }, 'dimension key "bad key"'],
     [{ name: 'a', dimensions: { plan: 3 } }, 'dimension plan must be a string'],
     [{ name: 'a', dimensions: { plan: 'x'.repeat(11) } }, 'longer than 10'],
+    [JSON.parse('{"name": "a\\ud800"}'), 'name is not well-formed Unicode'],
+    [JSON.parse('{"name": "a", "id": "\\udfff"}'), 'id is not well-formed Unicode'],
+    [JSON.parse('{"name": "a", "userId": "u\\ud800x"}'), 'userId is not well-formed Unicode'],
+    [JSON.parse('{"name": "a", "dimensions": {"p": "\\ud83d"}}'), 'dimension p is not well-formed'],
   ])('rejects %j with a reason', (input, reason) => {
     const result = validateEvent(input, context);
     expect(result.ok).toBe(false);
