@@ -14,6 +14,7 @@ const JAR = join(PROJECT, 'target/spark-peer.jar');
 const SOURCES = [
   join(PROJECT, 'pom.xml'),
   join(PROJECT, 'src/main/java/pulsegraph/bench/SparkPeer.java'),
+  join(PROJECT, 'src/main/resources/log4j2.properties'),
 ];
 /** Spark 3.5 reaches into JDK internals; `spark-submit` adds these for Java 17, a bare `java` must. */
 const JAVA_17_OPENS = [
