@@ -72,7 +72,7 @@ export const fanOut: Scenario = {
         values: rows.map((r) => r.apiCores),
       },
       {
-        measure: '  API RSS at the end / peak',
+        measure: '  API RSS at the end',
         unit: 'MiB',
         values: rows.map((r) => MiB(r.rss)),
         baseline: { label: 'API idle', values: rows.map((r) => MiB(r.idleRss)) },
