@@ -68,7 +68,9 @@ export const EXAMPLE_OPERATIONS = /* GraphQL */ `
         value: "$.amount"
         dimensions: [{ name: "country", path: "$.user.country" }]
       }
-      messages: ["{\\"type\\":\\"purchase\\",\\"ts\\":1767225600000,\\"user\\":{\\"id\\":7,\\"country\\":\\"FR\\"},\\"amount\\":\\"12.50\\"}"]
+      messages: [
+        "{\\"type\\":\\"purchase\\",\\"ts\\":1767225600000,\\"user\\":{\\"id\\":7,\\"country\\":\\"FR\\"},\\"amount\\":\\"12.50\\"}"
+      ]
     ) {
       index
       rejections
