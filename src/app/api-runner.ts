@@ -2,6 +2,7 @@ import { createApi } from '../api/server.js';
 import { createDashboardRoute } from '../dashboard/route.js';
 import { eventLimitsFrom } from '../events/validate.js';
 import { createIngestor } from '../ingest/ingestor.js';
+import { createMappingRegistry, pollMappings } from '../mappings/registry.js';
 import { engineChecks } from '../observability/health.js';
 import { createObservabilityRoute } from '../observability/http.js';
 import { countIngest } from '../observability/ingest-metrics.js';
@@ -28,6 +29,15 @@ export const startApi = (async ({ config, logger, engines, observability }): Pro
       checks: engineChecks(engines, config.kafka.INGEST_TOPICS),
     });
   const producer = engines.log.producer();
+  // Freshness covers what the fold reads: the mapped topics too, as they are set at run time.
+  const mappings = createMappingRegistry({
+    store: engines.mappings,
+    fileMappings: config.fold.TOPIC_MAPPINGS_FILE.mappings,
+  });
+  const warn = (error: unknown) =>
+    logger.warn({ err: (error as Error).message }, 'reading topic mappings failed');
+  await mappings.refresh().catch(warn);
+  const stopPolling = pollMappings(mappings, config.fold.MAPPINGS_POLL_MS, warn);
   const ingestor = createIngestor({
     producer,
     topic: config.kafka.INGEST_TOPICS[0]!,
@@ -47,7 +57,7 @@ export const startApi = (async ({ config, logger, engines, observability }): Pro
       freshness: createFreshness({
         log: engines.log,
         progress: engines.progress,
-        topics: config.kafka.INGEST_TOPICS,
+        topics: () => [...config.kafka.INGEST_TOPICS, ...mappings.topics()],
       }),
     },
     { logger, metrics: registry, routes: [createDashboardRoute(), observabilityRoute] },
@@ -59,6 +69,7 @@ export const startApi = (async ({ config, logger, engines, observability }): Pro
     name: 'api',
     url,
     async stop() {
+      stopPolling();
       await api.close();
       await producer.close();
     },

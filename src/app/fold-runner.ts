@@ -5,7 +5,7 @@ import { createDeadLetterSink } from '../fold/dead-letters.js';
 import { createFold, type Fold } from '../fold/fold.js';
 import { retryWhileUnavailable } from '../fold/retry.js';
 import type { Logger } from '../logger.js';
-import { createMappingRegistry } from '../mappings/registry.js';
+import { createMappingRegistry, pollMappings } from '../mappings/registry.js';
 import { createFoldInstruments } from '../observability/fold-metrics.js';
 import {
   partitionKey,
@@ -157,15 +157,12 @@ export async function startFold(
   }
 
   // An idle consumer sees no batch: look for new mapped topics on a timer too.
-  const poll = setInterval(() => {
-    mappings
-      .refresh()
-      .then(() => (sameTopics(wantedTopics(), topics) ? undefined : resubscribe()))
-      .catch((error: unknown) =>
-        logger.warn({ err: (error as Error).message }, 'reading topic mappings failed'),
-      );
-  }, foldConfig.MAPPINGS_POLL_MS);
-  poll.unref();
+  const stopPolling = pollMappings(
+    mappings,
+    foldConfig.MAPPINGS_POLL_MS,
+    (error) => logger.warn({ err: (error as Error).message }, 'reading topic mappings failed'),
+    () => (sameTopics(wantedTopics(), topics) ? undefined : resubscribe()),
+  );
 
   return {
     fold,
@@ -173,7 +170,7 @@ export async function startFold(
     assigned,
     async stop() {
       stopping = true;
-      clearInterval(poll);
+      stopPolling();
       await resubscribing;
       await consumer.stop();
       await producer.close();

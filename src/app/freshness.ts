@@ -6,7 +6,8 @@ import type { FoldProgressStore } from '../ports/fold-progress.js';
 export interface FreshnessOptions {
   log: EventLog;
   progress: FoldProgressStore;
-  topics: string[];
+  /** The topics the fold reads: the ingest topics and the mapped ones, which change at run time. */
+  topics: () => readonly string[];
   clock?: () => number;
   /** Answers are reused for this long: every live tick of every subscriber asks. */
   cacheMs?: number;
@@ -36,9 +37,10 @@ export function createFreshness(options: FreshnessOptions): FreshnessSource {
   let failing = false;
 
   async function compute(now: number): Promise<Freshness> {
+    const topics = [...options.topics()];
     const [ends, progress] = await Promise.all([
-      options.log.endOffsets(options.topics),
-      options.progress.read(options.topics),
+      options.log.endOffsets(topics),
+      options.progress.read(topics),
     ]);
     const folded = new Map(progress.map((p) => [partitionKey(p), p]));
     let behind = 0;

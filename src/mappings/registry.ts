@@ -62,3 +62,21 @@ function group(mappings: CompiledMapping[]): Map<string, CompiledMapping[]> {
   }
   return byTopic;
 }
+
+/**
+ * Refreshes the registry every `everyMs` (the timer does not hold the process open) and calls
+ * `afterRefresh` after each; a failed look is passed to `onError` and tried again next time.
+ * Returns the function that stops it.
+ */
+export function pollMappings(
+  registry: MappingRegistry,
+  everyMs: number,
+  onError: (error: unknown) => void,
+  afterRefresh: () => unknown = () => undefined,
+): () => void {
+  const timer = setInterval(() => {
+    registry.refresh().then(afterRefresh).catch(onError);
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

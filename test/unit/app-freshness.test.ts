@@ -35,7 +35,7 @@ describe('freshness', () => {
   it('past cacheMs gives the last answer, its lag counted to now, while it asks again', async () => {
     const s = sources();
     let now = 5_000;
-    const freshness = createFreshness({ ...s, topics: ['events'], clock: () => now });
+    const freshness = createFreshness({ ...s, topics: () => ['events'], clock: () => now });
     const first = freshness.current();
     await s.release();
     expect(await first).toEqual({ foldedThrough: 1_000, lagMs: 4_000, behind: 1 });
@@ -55,7 +55,7 @@ describe('freshness', () => {
   it('gives the last answer however long a question takes, while none has failed', async () => {
     const s = sources();
     let now = 5_000;
-    const freshness = createFreshness({ ...s, topics: ['events'], clock: () => now });
+    const freshness = createFreshness({ ...s, topics: () => ['events'], clock: () => now });
     const first = freshness.current();
     await s.release();
     await first;
@@ -69,7 +69,7 @@ describe('freshness', () => {
   it('waits, and fails, once a question failed and the last answer is older than staleMs', async () => {
     const s = sources();
     let now = 5_000;
-    const freshness = createFreshness({ ...s, topics: ['events'], clock: () => now });
+    const freshness = createFreshness({ ...s, topics: () => ['events'], clock: () => now });
     const first = freshness.current();
     await s.release();
     await first;
