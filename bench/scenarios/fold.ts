@@ -13,7 +13,7 @@ function redisPerEvent(run: ThroughputRun): string {
     .slice(0, 4)
     .map(
       ([name, c]) =>
-        `${name} ${(c.calls / run.events).toFixed(2)} calls, ${(c.usec / run.events).toFixed(1)} µs`,
+        `${name} ${(c.calls / run.events).toPrecision(2)} calls, ${(c.usec / run.events).toFixed(1)} µs`,
     )
     .join('; ');
 }
