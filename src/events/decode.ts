@@ -139,31 +139,41 @@ function mapItem(
   const { record } = context;
   for (const mapping of mappings) {
     if (!mapping.accepts(item)) continue;
-    const reject = (reason: string, step: DecodeRejection['step']) =>
-      decoded.rejections.push({
-        ...itemRejection(record, item, index, reason, step),
-        mapping: mapping.name,
-      });
     const tenant = mappedTenant(mapping, record, item, context.options);
     if (typeof tenant !== 'string') {
-      reject(tenant.reason, 'tenant');
+      rejectMapped(decoded, context, item, index, mapping, tenant.reason, 'tenant');
       continue;
     }
     const mapped = mapping.map(item, record, index ?? 0);
     if (typeof mapped === 'string') {
-      reject(mapped, 'map');
+      rejectMapped(decoded, context, item, index, mapping, mapped, 'map');
       continue;
     }
     context.tenant = tenant;
     context.receivedAt = record.timestamp;
     const validation = validateEvent(mapped, context);
     if (!validation.ok) {
-      reject(validation.reason, 'validate');
+      rejectMapped(decoded, context, item, index, mapping, validation.reason, 'validate');
       continue;
     }
     pushEvent(decoded, validation.event, record);
     decoded.idGiven.push(mapping.idGiven);
   }
+}
+
+function rejectMapped(
+  decoded: Decoded,
+  context: ItemContext,
+  item: unknown,
+  index: number | undefined,
+  mapping: CompiledMapping,
+  reason: string,
+  step: DecodeRejection['step'],
+): void {
+  decoded.rejections.push({
+    ...itemRejection(context.record, item, index, reason, step),
+    mapping: mapping.name,
+  });
 }
 
 function pushEvent(decoded: Decoded, event: AnalyticsEvent, record: LogRecord): void {
