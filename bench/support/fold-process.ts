@@ -1,8 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
-import { processUsage, type ProcessUsage } from './proc.js';
+import type { ProcessUsage } from './proc.js';
+import { cpuProfileArgs, startServiceChild } from './service-child.js';
 import { ROOT } from './stack-env.js';
 
 export interface FoldProcessOptions {
@@ -38,72 +36,25 @@ export interface FoldProcess {
  * time and memory are its own and not the benchmark's.
  */
 export async function startFoldProcess(options: FoldProcessOptions): Promise<FoldProcess> {
-  const profile = options.cpuProfileDir
-    ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]
-    : [];
-  const nodeArgs = [...profile, ...(options.nodeArgs ?? []), '--import', 'tsx'];
-  const child = spawn(process.execPath, [...nodeArgs, 'consumers/fold.ts'], {
+  let readyAt = 0;
+  const { value, ...child } = await startServiceChild({
+    what: 'the fold',
+    command: process.execPath,
+    args: [
+      ...cpuProfileArgs(options.cpuProfileDir),
+      ...(options.nodeArgs ?? []),
+      '--import',
+      'tsx',
+      'consumers/fold.ts',
+    ],
     cwd: options.root ?? ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.settings },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const problems: string[] = [];
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  if (options.logFile) {
-    const file = createWriteStream(options.logFile, { flags: 'a' });
-    child.stdout!.pipe(file);
-    child.stderr!.pipe(file);
-  }
-
-  const started = new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`the fold did not start in time:\n${stderr}`)),
-      options.startTimeoutMs ?? 60_000,
-    );
-    let readyAt = 0;
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      let entry: { level?: number; msg?: string };
-      try {
-        entry = JSON.parse(line) as typeof entry;
-      } catch {
-        return;
-      }
+    env: options.settings,
+    started(entry) {
       if (entry.msg === 'engines ready') readyAt = performance.now();
-      if (entry.msg === 'fold consumer started') {
-        clearTimeout(timer);
-        resolve(readyAt);
-      }
-      if ((entry.level ?? 0) >= 40) problems.push(line);
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`the fold exited with ${code} before it started:\n${stderr}`));
-    });
+      return entry.msg === 'fold consumer started' ? readyAt : undefined;
+    },
+    ...(options.logFile ? { logFile: options.logFile } : {}),
+    ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
   });
-  let readyAt: number;
-  try {
-    readyAt = await started;
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
-  const pid = child.pid!;
-  return {
-    pid,
-    readyAt,
-    idle: processUsage(pid),
-    usage: () => processUsage(pid),
-    problems,
-    stop: () => stopChild(child, exited),
-  };
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
+  return { ...child, readyAt: value };
 }
