@@ -3,22 +3,20 @@
 // group) while events keep arriving, then catches up; live windows and history end exactly equal
 // to the ground truth.
 import { createClient } from '@clickhouse/client';
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
-import { createClickHouseHistory } from '../../src/adapters/clickhouse/history.js';
-import { createRedisLiveWindows } from '../../src/adapters/redis/live-windows.js';
 import { startPrivateClickHouse, type PrivateService } from '../support/private-services.js';
-import { freshTopic, testEnv, testKafka, waitFor } from '../support/services.js';
+import { freshTopic, testEnv, testKafka } from '../support/services.js';
 import {
   createConsumerProcesses,
-  expectWaiting,
+  expectCleanStop,
   foldSettings,
   groupMembers,
 } from './support/consumer-process.js';
+import { foldThroughOutage } from './support/outage.js';
 import {
   createStream,
   createStreamProducer,
-  expectGroundTruth,
+  expectStoresEqualTruth,
   historyRows,
 } from './support/stream.js';
 
@@ -53,56 +51,27 @@ describe('fold while ClickHouse is down', () => {
     try {
       const consumer = await consumers.start();
       onTestFailed(() => console.log(`consumer output:\n${consumer.output().slice(-20_000)}`));
-      await producer.send(0.3, 100);
-      await waitFor(async () => (await rows()) > 0, {
-        timeout: 30_000,
-        message: 'folding before the outage',
-      });
-      const membersBefore = await members();
-      expect(membersBefore).toHaveLength(1);
-
-      // Stopped while the next part of the stream arrives and is being folded; more arrives
-      // while it is away.
-      const sending = producer.send(0.2, 100);
-      await clickhouse.stop();
-      const stoppedAt = Date.now();
-      await sending;
-      await producer.send(0.2, 100);
-      await expectWaiting(consumer, {
-        since: stoppedAt,
+      await foldThroughOutage({
+        consumer,
+        producer,
+        rows,
+        members,
+        service: clickhouse,
         sessionTimeoutMs: SESSION_TIMEOUT_MS,
         step: 'history',
       });
-      // Longer than a session timeout: only heartbeats during the wait kept the membership.
-      expect(await members(), 'the same member').toEqual(membersBefore);
-
-      await clickhouse.start();
-      await producer.finish(100);
-
-      const services = testEnv();
-      const redis = new Redis(services.REDIS_URL);
-      try {
-        await expectGroundTruth(
-          {
-            live: createRedisLiveWindows({
-              redis,
-              prefix: settings.REDIS_PREFIX!,
-              horizonMs: 3_900_000,
-            }),
-            history: createClickHouseHistory({ client, database: DATABASE }),
-          },
-          stream,
-          90_000,
-        );
-      } finally {
-        await redis.quit();
-      }
+      await expectStoresEqualTruth(
+        {
+          redisUrl: testEnv().REDIS_URL,
+          prefix: settings.REDIS_PREFIX!,
+          client,
+          database: DATABASE,
+        },
+        stream,
+      );
       expect(await rows()).toBe(stream.total);
       expect(consumer.alive()).toBe(true);
-      expect(consumer.logs('kafka: consumer stopped by an error')).toEqual([]);
-
-      consumer.child.kill('SIGTERM');
-      expect((await consumer.exited).code).toBe(0);
+      await expectCleanStop(consumer);
     } finally {
       await producer.close();
       await admin.disconnect();

@@ -132,3 +132,10 @@ export async function expectWaiting(
   expect(Number(waits().at(-1)!.time) - options.since).toBeGreaterThan(options.sessionTimeoutMs);
   expect(consumer.logs('kafka: consumer stopped by an error')).toEqual([]);
 }
+
+/** Never stopped by an error, and SIGTERM makes it exit 0. */
+export async function expectCleanStop(consumer: ConsumerProcess): Promise<void> {
+  expect(consumer.logs('kafka: consumer stopped by an error')).toEqual([]);
+  consumer.child.kill('SIGTERM');
+  expect((await consumer.exited).code).toBe(0);
+}

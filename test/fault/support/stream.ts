@@ -2,9 +2,12 @@
 // break a dependency between two parts), and the check that the live windows and history end up
 // exactly equal to its ground truth.
 import type { ClickHouseClient } from '@clickhouse/client';
+import { Redis } from 'ioredis';
 import { CompressionTypes, type Message } from 'kafkajs';
 import { expect } from 'vitest';
+import { createClickHouseHistory } from '../../../src/adapters/clickhouse/history.js';
 import { identifier, quoteString } from '../../../src/adapters/clickhouse/sql.js';
+import { createRedisLiveWindows } from '../../../src/adapters/redis/live-windows.js';
 import type { Aggregate } from '../../../src/events/metric.js';
 import { aggregateValue } from '../../../src/live/compute.js';
 import type { HistoryStore } from '../../../src/ports/history.js';
@@ -146,4 +149,24 @@ export async function expectGroundTruth(
     { timeout: timeoutMs, interval: 500, message: 'live and history equal to the ground truth' },
   );
   for (const aggregate of ['SUM', 'MIN', 'MAX'] as const) await check(aggregate);
+}
+
+/** expectGroundTruth on the fold's Redis (under its key prefix) and ClickHouse database. */
+export async function expectStoresEqualTruth(
+  stores: { redisUrl: string; prefix: string; client: ClickHouseClient; database: string },
+  stream: Stream,
+): Promise<void> {
+  const redis = new Redis(stores.redisUrl);
+  try {
+    await expectGroundTruth(
+      {
+        live: createRedisLiveWindows({ redis, prefix: stores.prefix, horizonMs: 3_900_000 }),
+        history: createClickHouseHistory({ client: stores.client, database: stores.database }),
+      },
+      stream,
+      90_000,
+    );
+  } finally {
+    await redis.quit();
+  }
 }
