@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_BATCH_BYTES } from '../../src/adapters/embedded-log/consumer.js';
 import { ingestAll, readNumbers, shopEvents, truthOf, type Numbers } from './numbers.js';
-import { killAll, startService, waitUntilFolded, type RunningService } from './service.js';
+import { killAll, startService, type RunningService } from '../support/service-process.js';
+import { waitUntilFolded } from './service.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'pulsegraph-embedded-'));
 const startedAt = Date.now();

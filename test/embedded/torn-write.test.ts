@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { encodeFrames } from '../../src/adapters/embedded-log/record-frame.js';
 import { waitFor } from '../support/services.js';
 import { INGEST } from './numbers.js';
-import { graphql, killAll, startService, waitUntilFolded, type RunningService } from './service.js';
+import { killAll, startService, type RunningService } from '../support/service-process.js';
+import { graphql, waitUntilFolded } from './service.js';
 
 const BATCH = 40;
 const WRITERS = 3;

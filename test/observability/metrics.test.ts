@@ -14,7 +14,7 @@ import {
 } from '../generated/graphql.js';
 import { apiClient, collect, issueApiKeys, operation } from '../support/clients.js';
 import { freshName, freshTopic, testEnv, testKafka, waitFor } from '../support/services.js';
-import { killAll, spawnService } from './processes.js';
+import { killAll, spawnService, startService } from '../support/service-process.js';
 import { scrape, type Scrape } from './prometheus.js';
 
 /** Child processes compile with tsx at start and join Kafka groups: slow on a loaded 2-core box. */
@@ -41,17 +41,8 @@ describe('observability of `npm start` on the embedded engines', () => {
       const dataDir = await mkdtemp(join(tmpdir(), 'pulsegraph-metrics-'));
       dirs.push(dataDir);
       const { keys, API_KEYS } = issueApiKeys(['metrics']);
-      const service = spawnService('src/main.ts', {
-        // The embedded engines: none of the run's service settings.
-        KAFKA_BROKERS: undefined,
-        REDIS_URL: undefined,
-        CLICKHOUSE_URL: undefined,
-        DATA_DIR: dataDir,
-        PORT: '0',
-        SERVER_HOST: '127.0.0.1',
-        API_KEYS,
-      });
-      const url = String((await service.line('GraphQL API listening')).url);
+      const service = await startService(dataDir, { API_KEYS });
+      const { url } = service;
       const origin = new URL(url).origin;
 
       expect(await getJson(`${origin}/health`)).toMatchObject({

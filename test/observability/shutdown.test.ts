@@ -14,7 +14,7 @@ import { aggregateValue } from '../../src/live/compute.js';
 import { WatchLiveDocument, type WatchLiveSubscription } from '../generated/graphql.js';
 import { apiClient, collect, issueApiKeys, operation } from '../support/clients.js';
 import { freshName, freshTopic, testEnv, testKafka, waitFor } from '../support/services.js';
-import { killAll, spawnService } from './processes.js';
+import { killAll, spawnService, startService } from '../support/service-process.js';
 import { scrape } from './prometheus.js';
 
 /** Child processes compile with tsx at start and join Kafka groups: slow on a loaded 2-core box. */
@@ -32,16 +32,8 @@ describe('SIGTERM', () => {
       const dataDir = await mkdtemp(join(tmpdir(), 'pulsegraph-shutdown-'));
       dirs.push(dataDir);
       const { keys, API_KEYS } = issueApiKeys(['bye']);
-      const service = spawnService('src/main.ts', {
-        KAFKA_BROKERS: undefined,
-        REDIS_URL: undefined,
-        CLICKHOUSE_URL: undefined,
-        DATA_DIR: dataDir,
-        PORT: '0',
-        SERVER_HOST: '127.0.0.1',
-        API_KEYS,
-      });
-      const url = String((await service.line('GraphQL API listening')).url);
+      const service = await startService(dataDir, { API_KEYS });
+      const { url } = service;
       const client = apiClient(url, keys.bye!);
       const ws = client.ws();
       const closes: number[] = [];
