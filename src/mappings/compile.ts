@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { LogRecord } from '../ports/event-log.js';
-import { DIMENSION_KEY } from '../events/validate.js';
+import { DIMENSION_KEY, parseTimestamp } from '../events/validate.js';
 import { FieldPathError, parseFieldPath, readPath, type FieldPath } from './path.js';
 import type { TimestampFormat, TopicMappingSpec } from './spec.js';
 
@@ -77,10 +77,8 @@ function toNumber(value: unknown): number | undefined {
 function toTimestamp(value: unknown, format: TimestampFormat): number | string {
   if (format === 'ISO8601') {
     if (typeof value !== 'string') return 'must be an ISO-8601 string';
-    const ms = Date.parse(value);
-    return /[Zz]|[+-]\d{2}:?\d{2}$/.test(value) && !Number.isNaN(ms)
-      ? ms
-      : `${JSON.stringify(value.slice(0, 40))} is not an ISO-8601 instant with a time zone`;
+    const ms = parseTimestamp(value);
+    return typeof ms === 'number' ? ms : `is unusable (${ms})`;
   }
   const number = toNumber(value);
   if (number === undefined || !Number.isFinite(number))
