@@ -9,13 +9,11 @@ import { createKafkaEventLog } from '../adapters/kafka/event-log.js';
 import { createMemoryChangeFeed } from '../adapters/memory/change-feed.js';
 import { createMemoryLiveWindows } from '../adapters/memory/live-windows.js';
 import { createRedisChangeFeed } from '../adapters/redis/change-feed.js';
+import { createRedisDedupStore } from '../adapters/redis/dedup.js';
 import { createRedisFoldProgress } from '../adapters/redis/fold-progress.js';
 import { createRedisLiveWindows } from '../adapters/redis/live-windows.js';
 import { createRedisMappingStore } from '../adapters/redis/mappings.js';
-import {
-  createRedisDedupStore,
-  createRedisReferenceStore,
-} from '../adapters/redis/reference-data.js';
+import { createRedisReferenceStore } from '../adapters/redis/reference-data.js';
 import { createSqliteHistory } from '../adapters/sqlite/history.js';
 import { createSqliteState } from '../adapters/sqlite/state.js';
 import { usesRealEngines, type Config } from '../config.js';

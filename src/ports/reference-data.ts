@@ -22,9 +22,11 @@ export interface ReferenceStore {
 
 export interface DedupStore {
   /**
-   * Claims each id for its position ("topic:partition:offset"), for `ttlMs`. Returns, per entry,
+   * Claims each id for its position ("topic:partition:offset"), remembered at least `ttlMs` and
+   * at most 2 × `ttlMs` (a store may keep claims in ttl-wide time buckets). Returns, per entry,
    * true when the event is the first with that id or is the same record seen again (a redelivery,
-   * which the sinks' offsets handle), false when another record already claimed the id.
+   * which the sinks' offsets handle), false when another record already claimed the id. Within
+   * one call the first entry of an id claims it.
    */
   claim(
     entries: { tenant: string; id: string; position: string }[],

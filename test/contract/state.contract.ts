@@ -11,6 +11,8 @@ export interface StateStores {
   mappings: MappingStore;
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
 const mapping = (name: string, topic: string): TopicMappingSpec => ({
   name,
   topic,
@@ -75,15 +77,64 @@ export function describeStateContract(name: string, open: () => Promise<StateSto
       expect(again).toEqual([true, false, true]);
     });
 
-    it('forgets a claim after its time to live', async () => {
+    it('lets the first of two positions for one id in one call win', async () => {
       const { dedup } = await open();
-      expect(await dedup.claim([{ tenant: 'acme', id: 'short', position: 'p:0:1' }], 50)).toEqual([
-        true,
-      ]);
-      await new Promise((resolve) => setTimeout(resolve, 120));
-      expect(await dedup.claim([{ tenant: 'acme', id: 'short', position: 'p:0:2' }], 50)).toEqual([
-        true,
-      ]);
+      const claimed = await dedup.claim(
+        [
+          { tenant: 'acme', id: 'twice', position: 'events:0:1' },
+          { tenant: 'acme', id: 'twice', position: 'events:0:2' },
+          { tenant: 'acme', id: 'twice', position: 'events:0:1' },
+        ],
+        60_000,
+      );
+      expect(claimed).toEqual([true, false, true]);
+    });
+
+    it('claims a batch larger than any single command takes', async () => {
+      const { dedup } = await open();
+      const batch = (offset: number) =>
+        Array.from({ length: 40_000 }, (_, i) => ({
+          tenant: 'acme',
+          id: `bulk-${i}`,
+          position: `events:0:${offset + i}`,
+        }));
+      expect((await dedup.claim(batch(0), 60_000)).every((c) => c)).toBe(true);
+      expect((await dedup.claim(batch(0), 60_000)).every((c) => c)).toBe(true);
+      expect((await dedup.claim(batch(1), 60_000)).some((c) => c)).toBe(false);
+    });
+
+    it('remembers a claim for its time to live, across a bucket boundary', async () => {
+      const { dedup } = await open();
+      const ttlMs = 1000;
+      // Claimed shortly before a multiple of the ttl on this machine's clock (Redis's too), so a
+      // store bucketing time by the ttl answers the next claims from the previous bucket.
+      await sleep((ttlMs - 150 - (Date.now() % ttlMs) + ttlMs) % ttlMs);
+      const claimedAt = Date.now();
+      expect(await dedup.claim([{ tenant: 'acme', id: 'edge', position: 'p:0:1' }], ttlMs)).toEqual(
+        [true],
+      );
+      await sleep(claimedAt + 400 - Date.now());
+      expect(
+        await dedup.claim(
+          [
+            { tenant: 'acme', id: 'edge', position: 'p:0:2' },
+            { tenant: 'acme', id: 'edge', position: 'p:0:1' },
+          ],
+          ttlMs,
+        ),
+      ).toEqual([false, true]);
+    });
+
+    it('forgets a claim older than twice its time to live', async () => {
+      const { dedup } = await open();
+      const ttlMs = 200;
+      expect(
+        await dedup.claim([{ tenant: 'acme', id: 'short', position: 'p:0:1' }], ttlMs),
+      ).toEqual([true]);
+      await sleep(2 * ttlMs + 100);
+      expect(
+        await dedup.claim([{ tenant: 'acme', id: 'short', position: 'p:0:2' }], ttlMs),
+      ).toEqual([true]);
     });
 
     it('keeps the last progress per partition', async () => {

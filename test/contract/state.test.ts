@@ -4,12 +4,10 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
+import { createRedisDedupStore } from '../../src/adapters/redis/dedup.js';
 import { createRedisFoldProgress } from '../../src/adapters/redis/fold-progress.js';
 import { createRedisMappingStore } from '../../src/adapters/redis/mappings.js';
-import {
-  createRedisDedupStore,
-  createRedisReferenceStore,
-} from '../../src/adapters/redis/reference-data.js';
+import { createRedisReferenceStore } from '../../src/adapters/redis/reference-data.js';
 import { createSqliteState } from '../../src/adapters/sqlite/state.js';
 import { testEnv } from '../support/services.js';
 import { describeStateContract } from './state.contract.js';
