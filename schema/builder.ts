@@ -1,6 +1,7 @@
 import SchemaBuilder from '@pothos/core';
 import { GraphQLError, Kind, valueFromASTUntyped, type ValueNode } from 'graphql';
 import type { ApiContext } from '../src/api/context.js';
+import { isoInstant } from '../src/api/iso-instant.js';
 import { parseTimestamp } from '../src/events/validate.js';
 
 export const builder = new SchemaBuilder<{
@@ -24,7 +25,7 @@ function parseDateTime(value: unknown): number {
 
 builder.scalarType('DateTime', {
   description: 'An ISO-8601 instant, UTC ("2024-05-01T12:00:00Z"). Inputs must carry a time zone.',
-  serialize: (ms) => new Date(ms).toISOString(),
+  serialize: isoInstant,
   parseValue: parseDateTime,
   parseLiteral: (node: ValueNode) =>
     parseDateTime(node.kind === Kind.STRING ? node.value : undefined),
