@@ -1,4 +1,5 @@
 import type { ExecutionResult } from 'graphql';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import WebSocket from 'ws';
 
 export type Outcome = ExecutionResult | AsyncIterable<ExecutionResult>;
@@ -23,13 +24,17 @@ export interface SharedResults {
 
 interface Writer {
   socket: WebSocket;
-  /** This subscriber's `next` message up to its payload, UTF-8. */
+  /** This subscriber's operation id, and its `next` message up to its payload, UTF-8. */
+  id: string;
   head: Buffer;
-  /** A write is on its way to the socket: the next message waits in `pending`. */
-  writing: boolean;
+  /** The latest payload written to (or waiting for) this subscriber: none is written twice. */
+  sent: Buffer | undefined;
+  /** A write to a slow socket is on its way: the next message waits in `pending`. */
+  waiting: boolean;
   pending: Buffer | undefined;
-  /** The socket's callback when a write is done (one per writer, not one per write). */
+  /** The socket's callback when that write is done (one per writer, not one per write). */
   written: () => void;
+  left: boolean;
   /** Ends the subscriber's stream; with an error, graphql-ws sends an `error` message. */
   end(error?: unknown): void;
 }
@@ -40,6 +45,11 @@ interface Group {
   stream: AsyncIterator<ExecutionResult> | undefined;
   /** The payload of the latest result, for a subscriber that joins between two. */
   last: Buffer | undefined;
+  /** Per operation id, the `next` message of `last`: subscribers with the same id share it. */
+  messages: Map<string, Buffer>;
+  /** The latest results are being written to every subscriber (`round`, the pump awaits it). */
+  writing: boolean;
+  round: Promise<void>;
   ended: boolean;
 }
 
@@ -49,31 +59,75 @@ const isStream = (outcome: Outcome): outcome is AsyncIterable<ExecutionResult> =
 const DONE = { done: true, value: undefined } as const;
 const CLOSE = Buffer.from('}');
 const TEXT = { binary: false } as const;
+/**
+ * A result reaches this many sockets per turn of the event loop: 10,000 writes (~15 µs of kernel
+ * time each on loopback) would otherwise hold it for a few hundred ms, and queries, other
+ * subscriptions' results and new subscribers would wait for all of them.
+ */
+const WRITES_PER_TURN = 500;
 
 /**
  * Subscribers of the same operation (the caller's key: tenant, query, operation name, variables)
  * of a field whose events depend on nothing else get the same results: ONE stream executes them,
- * each result is serialized and encoded ONCE, and the same payload goes to every subscriber's socket
- * in a `next` message that differs only by its id (UTF-8 bytes joined, no string per subscriber). graphql-ws alone executes and stringifies every
- * result once per subscriber, which is what bounds a fan-out to thousands of sockets.
+ * each result is serialized and encoded ONCE, and the same payload goes to every subscriber's
+ * socket in a `next` message that differs only by its id (UTF-8 bytes joined once per distinct id,
+ * no string per subscriber). graphql-ws alone executes and stringifies every result once per
+ * subscriber, which is what bounds a fan-out to thousands of sockets.
  *
- * As with graphql-ws's own loop, a slow socket never queues results: while a write is on its way
- * only the latest message waits (as the live field's one-slot buffer does).
+ * As with graphql-ws's own loop, a slow socket never queues results: a message goes without a
+ * callback while the socket has taken everything written before (the common case: no callback,
+ * no tick per write); once it has not, the next write waits for a callback and only the latest
+ * message waits meanwhile (as the live field's one-slot buffer does).
  */
 export function createSharedResults(): SharedResults {
   const groups = new Map<string, Group>();
 
   const write = (writer: Writer, message: Buffer) => {
     if (writer.socket.readyState !== WebSocket.OPEN) return;
-    if (writer.writing) {
-      writer.pending = message;
-      return;
+    if (writer.waiting) writer.pending = message;
+    else if (writer.socket.bufferedAmount === 0) writer.socket.send(message, TEXT);
+    else {
+      writer.waiting = true;
+      writer.socket.send(message, TEXT, writer.written);
     }
-    writer.writing = true;
-    writer.socket.send(message, TEXT, writer.written);
   };
-  const writeNext = (writer: Writer, payload: Buffer) =>
-    write(writer, Buffer.concat([writer.head, payload, CLOSE]));
+
+  const writeLatest = (group: Group, writer: Writer) => {
+    const payload = group.last;
+    if (payload === undefined || writer.sent === payload || writer.left) return;
+    writer.sent = payload;
+    let message = group.messages.get(writer.id);
+    if (!message) {
+      message = Buffer.concat([writer.head, payload, CLOSE]);
+      group.messages.set(writer.id, message);
+    }
+    write(writer, message);
+  };
+
+  /** Writes the latest result to every subscriber, a turn at a time, until none is newer. */
+  const writeRound = async (group: Group) => {
+    group.writing = true;
+    try {
+      let payload: Buffer | undefined;
+      while (payload !== group.last) {
+        payload = group.last;
+        let written = 0;
+        for (const writer of [...group.writers]) {
+          if (written > 0 && written % WRITES_PER_TURN === 0) await nextTurn();
+          writeLatest(group, writer);
+          written++;
+        }
+      }
+    } finally {
+      group.writing = false;
+    }
+  };
+
+  const publish = (group: Group, result: ExecutionResult) => {
+    group.last = Buffer.from(JSON.stringify(result));
+    group.messages = new Map();
+    if (!group.writing) group.round = writeRound(group);
+  };
 
   const end = (key: string, group: Group) => {
     group.ended = true;
@@ -83,14 +137,12 @@ export function createSharedResults(): SharedResults {
   const pump = async (key: string, group: Group, stream: AsyncIterator<ExecutionResult>) => {
     let failure: { error: unknown } | undefined;
     try {
-      for (let next = await stream.next(); !next.done; next = await stream.next()) {
-        const payload = Buffer.from(JSON.stringify(next.value));
-        group.last = payload;
-        for (const writer of group.writers) writeNext(writer, payload);
-      }
+      for (let next = await stream.next(); !next.done; next = await stream.next())
+        publish(group, next.value);
     } catch (error) {
       failure = { error };
     }
+    await group.round;
     end(key, group);
     for (const writer of group.writers) writer.end(failure?.error);
   };
@@ -111,6 +163,9 @@ export function createSharedResults(): SharedResults {
         outcome: start(),
         stream: undefined,
         last: undefined,
+        messages: new Map(),
+        writing: false,
+        round: Promise.resolve(),
         ended: false,
       };
       groups.set(key, group);
@@ -134,20 +189,22 @@ export function createSharedResults(): SharedResults {
     const finished = new Promise<IteratorResult<ExecutionResult>>((resolve) => (settle = resolve));
     // graphql-ws may return() a stream it never iterates: a failure must not go unhandled then.
     finished.catch(() => undefined);
-    let left = false;
     const writer: Writer = {
       socket: member.socket,
+      id: member.id,
       head: Buffer.from(`{"id":${JSON.stringify(member.id)},"type":"next","payload":`),
-      writing: false,
+      sent: undefined,
+      waiting: false,
       pending: undefined,
       written() {
-        writer.writing = false;
+        writer.waiting = false;
         const pending = writer.pending;
         writer.pending = undefined;
         if (pending !== undefined) write(writer, pending);
       },
+      left: false,
       end(error) {
-        left = true;
+        writer.left = true;
         settle(error === undefined ? Promise.resolve(DONE) : Promise.reject(error));
       },
     };
@@ -156,14 +213,14 @@ export function createSharedResults(): SharedResults {
       joined.stream = outcome[Symbol.asyncIterator]();
       void pump(key, joined, joined.stream);
     }
-    if (joined.last !== undefined) writeNext(writer, joined.last);
+    writeLatest(joined, writer);
     // graphql-ws calls return() when the client completes the operation or the socket closes.
     const stream: AsyncIterableIterator<ExecutionResult> = {
       [Symbol.asyncIterator]: () => stream,
       next: () => finished,
       async return() {
-        if (!left) {
-          left = true;
+        if (!writer.left) {
+          writer.left = true;
           leave(key, joined, writer);
           settle(Promise.resolve(DONE));
         }
