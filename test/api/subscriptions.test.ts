@@ -116,6 +116,51 @@ describe('live subscription', () => {
       message: 'ticker stopped',
     });
   });
+  it('SSE subscribers of one metric share one store read per tick and get the same values', async () => {
+    const reads = new Map<string, number>();
+    const read = h.services.live.read.bind(h.services.live);
+    h.services.live.read = async (request) => {
+      if (request.metric.event === 'sse_shared') {
+        const window = `${request.fromMs}-${request.toMs}`;
+        reads.set(window, (reads.get(window) ?? 0) + 1);
+      }
+      return read(request);
+    };
+    const clients = Array.from({ length: 5 }, () => h.sse(h.keys.acme!));
+    const subs = clients.map((client) =>
+      collect<WatchLiveSubscription>((sink) =>
+        client.subscribe(
+          operation(WatchLiveDocument, { metric: { event: 'sse_shared' }, window: '10s' }),
+          sink,
+        ),
+      ),
+    );
+    try {
+      await waitFor(() => subs.every((s) => s.results.length >= 1), {
+        message: 'every SSE subscriber got the start',
+      });
+      for (let i = 0; i < 3; i++) {
+        await h.fold([{ tenant: 'acme', name: 'sse_shared', timestamp: h.now() - 200 }]);
+        await waitFor(() => subs.every((s) => s.results.at(-1)?.data?.live[0]?.value === i + 1), {
+          message: `every SSE subscriber saw ${i + 1}`,
+        });
+        // The same frame of the same tick: windows included.
+        const latest = subs.map((s) => s.results.at(-1)?.data?.live);
+        for (const values of latest) expect(values).toEqual(latest[0]);
+      }
+      expect(reads.size).toBeGreaterThan(0);
+      expect([...reads.values()].every((count) => count === 1)).toBe(true);
+      expect(h.api.tickers().filter((key) => key.includes('sse_shared'))).toHaveLength(1);
+      expect(subs.every((s) => s.error === undefined)).toBe(true);
+    } finally {
+      subs.forEach((s) => s.dispose());
+      clients.forEach((c) => c.dispose());
+      h.services.live.read = read;
+    }
+    await waitFor(() => h.api.tickers().every((key) => !key.includes('sse_shared')), {
+      message: 'ticker stopped',
+    });
+  });
 });
 
 describe('queries over graphql-ws', () => {
