@@ -24,7 +24,7 @@
 //    of the same server, no store), then `live` of page_view over 1m (one Redis read per request,
 //    freshness cached 250 ms), then the same grouped by country (20 groups).
 // 2. Fan-out: for each level, a fresh API process and child processes holding one graphql-ws
-//    socket per subscriber (at most 5 000 per process), each subscribed to `live` of page_view, 1m,
+//    socket per subscriber (at most 2 000 per process), each subscribed to `live` of page_view, 1m,
 //    every 1s. Push lag = a frame's arrival minus the tick that computed it (the API ticks on whole
 //    seconds, and the frame's windowEnd is its tick + 1 s; same clock on one machine). Baseline:
 //    the lag of the first frame of each tick to arrive anywhere (compute + first write).

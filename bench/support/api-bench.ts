@@ -20,7 +20,11 @@ import { createBenchWorkspace } from './workspace.js';
 import { ensureWrk, runWrk, type WrkResult } from './wrk.js';
 import type { ChildMessage, ParentMessage } from './ws-subscribers.js';
 
-const SUBSCRIBERS_PER_PROCESS = 5_000;
+/**
+ * A client process takes its sockets' frames one after another, so the last frame of a tick also
+ * waits for the process's other sockets: smaller processes take a tick's frames side by side.
+ */
+const SUBSCRIBERS_PER_PROCESS = 2_000;
 const PARTITIONS = 4;
 const PRODUCE_TICK_MS = 10;
 const EVENTS_PER_MESSAGE = 200;
