@@ -22,7 +22,7 @@ export interface ApiContext {
   inputRules: InputRules;
   clock: () => number;
   /** Dedupes identical history reads of one operation and runs the rest in one batch. */
-  history: DataLoader<HistoryQuery, HistoryResult, string>;
+  history: Pick<DataLoader<HistoryQuery, HistoryResult, string>, 'load'>;
   liveFeed: LiveFeed;
   seriesFeed: SeriesFeed;
   /** The freshness of this operation, read once however many fields ask. */
@@ -83,7 +83,7 @@ export function olderFreshness(a: Freshness | undefined, b: Freshness | undefine
 export function createContext(deps: ContextDeps, principal: Principal): ApiContext {
   const { services } = deps;
   let freshness: Promise<Freshness> | undefined;
-  let history: ApiContext['history'] | undefined;
+  let history: DataLoader<HistoryQuery, HistoryResult, string> | undefined;
   const response: ApiContext['response'] = { historyPaths: new Map() };
   const live: LiveWindowReader = {
     horizonMs: services.live.horizonMs,
@@ -103,10 +103,9 @@ export function createContext(deps: ContextDeps, principal: Principal): ApiConte
     clock: deps.clock,
     liveFeed: deps.liveFeed,
     seriesFeed: deps.seriesFeed,
-    // Made on first use: most operations (live, ingest, lookups) read no history.
-    get history() {
-      return (history ??= historyLoader(services));
-    },
+    // Made on first use: most operations (live, ingest, lookups) read no history. Not a getter:
+    // envelop merges the context with Object.assign, which calls getters, for every operation.
+    history: { load: (query) => (history ??= historyLoader(services)).load(query) },
     freshness: () => (freshness ??= services.freshness.current()),
     response,
   };
