@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { Redis } from 'ioredis';
 import { createClickHouseHistory } from '../adapters/clickhouse/history.js';
+import { createClickHouseReads } from '../adapters/clickhouse/http-reads.js';
 import { createMigrator } from '../adapters/clickhouse/migrate.js';
 import { createEmbeddedEventLog } from '../adapters/embedded-log/event-log.js';
 import { createKafkaEventLog } from '../adapters/kafka/event-log.js';
@@ -86,9 +87,16 @@ async function createRealEngines(
     partitionsConsumedConcurrently: config.kafka.KAFKA_PARTITIONS_CONCURRENCY,
   });
   const live = createRedisLiveWindows({ redis, prefix, horizonMs });
+  const reads = createClickHouseReads({
+    url: config.clickhouse.CLICKHOUSE_URL!,
+    username: config.clickhouse.CLICKHOUSE_USER,
+    password: config.clickhouse.CLICKHOUSE_PASSWORD,
+    database: config.clickhouse.CLICKHOUSE_DATABASE,
+  });
   const history = createClickHouseHistory({
     client: clickhouse,
     database: config.clickhouse.CLICKHOUSE_DATABASE,
+    reads,
   });
   const changes = createRedisChangeFeed({
     publisher: redis,
@@ -109,6 +117,7 @@ async function createRealEngines(
       await changes.close();
       await log.close();
       await history.close();
+      reads.close();
       await clickhouse.close();
       await Promise.all([redis.quit(), subscriber.quit()]);
     },

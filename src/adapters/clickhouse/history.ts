@@ -12,6 +12,7 @@ import {
   partitionsBeforeQuery,
   topGroupsQuery,
 } from './history-sql.js';
+import type { ClickHouseReads, CompactAnswer } from './http-reads.js';
 import { identifier, quoteString } from './sql.js';
 
 /**
@@ -33,6 +34,8 @@ export interface ClickHouseHistoryOptions {
   database: string;
   /** The rollups reads may use (default both). Turned off for benchmarks and cross-checks. */
   rollups?: RollupCapabilities;
+  /** SELECTs over these instead of `client` (the API's reads: http-reads.ts); owned by the caller. */
+  reads?: ClickHouseReads;
 }
 
 export interface ClickHouseHistory extends HistoryStore {
@@ -81,6 +84,7 @@ export function createClickHouseHistory({
   client,
   database,
   rollups = { minute: true, hour: true },
+  reads,
 }: ClickHouseHistoryOptions): ClickHouseHistory {
   const db = identifier(database);
 
@@ -94,12 +98,17 @@ export function createClickHouseHistory({
     }
   }
 
-  const answer = <T>(query: string) =>
-    guard(async () =>
-      (
-        await client.query({ query, format: 'JSONCompact', clickhouse_settings: ROWS_SETTINGS })
-      ).json<T>(),
-    );
+  const answer = <T extends unknown[]>(query: string): Promise<CompactAnswer<T>> =>
+    guard(async () => {
+      if (reads) return reads.select<T>(query);
+      const result = await client.query({
+        query,
+        format: 'JSONCompact',
+        clickhouse_settings: ROWS_SETTINGS,
+      });
+      const { meta = [], data } = await result.json<T>();
+      return { meta, data };
+    });
 
   /** The answer's rows, each an array in the SELECT's column order. */
   const selectRows = async <T extends unknown[]>(query: string): Promise<T[]> =>
