@@ -14,12 +14,13 @@ export function createCounter(): Counter {
   };
 }
 
+/** Counted per sink (each lane reads every record): folded, duplicates, records, batches. */
 export interface FoldMetrics {
-  /** Events folded into both sinks. */
+  /** Events folded, by sink. */
   folded: Counter;
   /** Messages or array elements sent to the dead-letter topic, by step. */
   deadLettered: Counter;
-  /** Events dropped as repeats of an id seen before. */
+  /** Events dropped as repeats of an id seen before, by sink. */
   duplicates: Counter;
   /** Events older than the live horizon: history only. */
   late: Counter;
@@ -27,7 +28,7 @@ export interface FoldMetrics {
   retries: Counter;
   records: Counter;
   batches: Counter;
-  observeBatch(records: number, events: number): void;
+  observeBatch(sink: string, records: number): void;
 }
 
 export function createFoldMetrics(): FoldMetrics {
@@ -41,9 +42,9 @@ export function createFoldMetrics(): FoldMetrics {
     retries: createCounter(),
     records,
     batches,
-    observeBatch(recordCount) {
-      records.inc(undefined, recordCount);
-      batches.inc();
+    observeBatch(sink, recordCount) {
+      records.inc(sink, recordCount);
+      batches.inc(sink);
     },
   };
 }
