@@ -5,8 +5,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createClient } from '@clickhouse/client';
 import { Redis } from 'ioredis';
 import { CompressionTypes } from 'kafkajs';
-import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
 import { createClickHouseHistory } from '../../src/adapters/clickhouse/history.js';
+import { createRedisFoldProgress } from '../../src/adapters/redis/fold-progress.js';
 import { createRedisLiveWindows } from '../../src/adapters/redis/live-windows.js';
 import { aggregateValue } from '../../src/live/compute.js';
 import type { Aggregate } from '../../src/events/metric.js';
@@ -31,6 +32,9 @@ afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
 });
 
+/** What the consumers printed, for a failure's message: info and above, one line each. */
+const outputs: (() => string)[] = [];
+
 function startConsumer(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'consumers/fold.ts'], {
     env: { ...process.env, ...env },
@@ -39,6 +43,7 @@ function startConsumer(env: Record<string, string>): Promise<ChildProcess> {
   children.add(child);
   child.on('exit', () => children.delete(child));
   let output = '';
+  outputs.push(() => output);
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
@@ -55,6 +60,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('fold under SIGKILL', () => {
   it('ends with the exact ground truth in Redis and ClickHouse after 10 kills', async () => {
+    onTestFailed(() =>
+      outputs.forEach((output, i) =>
+        console.log(`consumer ${i + 1} output (last 6000 characters):\n${output().slice(-6000)}`),
+      ),
+    );
     const services = testEnv();
     const topic = await freshTopic('crash', 4);
     // A database of its own: other tests of the run write events of the same tenants.
@@ -167,11 +177,23 @@ describe('fold under SIGKILL', () => {
         client: clickhouse,
         database,
       });
-      await waitFor(async () => (await historyCount()) >= expectedTotal, {
-        timeout: 240_000,
-        interval: 500,
-        message: 'history catching up',
-      });
+      // Each sink has a lane of its own: wait until both hold every record of the topic.
+      const progress = createRedisFoldProgress({ redis, prefix });
+      const admin = testKafka('crash-admin').admin();
+      await admin.connect();
+      const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+      await waitFor(
+        async () => {
+          const held = await progress.read([topic]);
+          return ends.every(
+            (end) =>
+              (held.find((p) => p.partition === end.partition)?.offset ?? -1) + 1 >=
+              Number(end.high),
+          );
+        },
+        { timeout: 240_000, interval: 500, message: 'both sinks catching up' },
+      );
+      expect(await historyCount()).toBe(expectedTotal);
 
       const range = singleBucket(now - 31 * 60_000, now + 60_000);
       const check = async (aggregate: Aggregate) => {
