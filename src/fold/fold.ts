@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PositionedEvent } from '../events/event.js';
 import { decodeRecords, type DecodeOptions, type DecodeRejection } from '../events/decode.js';
+import type { ChangeFeed, ChangeNotice } from '../ports/change-feed.js';
 import {
   partitionKey,
   type ConsumerHandlers,
@@ -8,48 +9,82 @@ import {
   type TopicPartition,
 } from '../ports/event-log.js';
 import type { FoldProgressStore } from '../ports/fold-progress.js';
+import type { HistoryStore } from '../ports/history.js';
+import type { LiveGroupDelta, LiveWindowStore } from '../ports/live-windows.js';
 import type { DedupStore, ReferenceStore } from '../ports/reference-data.js';
 import type { DeadLetterSink } from './dead-letters.js';
 import { createEnricher } from './enrich.js';
-import type { FoldMetrics } from './metrics.js';
+import { createHistoryWriter } from './history-writer.js';
+import { createLiveMerger, type LiveTicket } from './live-merger.js';
+import { createFoldMetrics, type FoldMetrics } from './metrics.js';
 import { retryWhileUnavailable } from './retry.js';
-import type { FoldSink, SinkWrite } from './sink.js';
 
 export interface FoldOptions {
-  /** The one sink this fold (a lane, with a consumer group of its own) writes. */
-  sink: FoldSink;
+  live: LiveWindowStore;
+  history: HistoryStore;
   dedup: DedupStore;
   reference: ReferenceStore;
+  changes: ChangeFeed;
   progress: FoldProgressStore;
-  /** Where rejected records go: every lane reads the same records, so one lane sends them. */
-  deadLetters?: DeadLetterSink;
+  deadLetters: DeadLetterSink;
   decode: DecodeOptions;
   dedupTtlMs: number;
-  /** Shared by the lanes: counts are labelled with the sink. */
-  metrics: FoldMetrics;
+  historyFlushRows: number;
+  historyFlushMs: number;
+  clock?: () => number;
   onRetry?: (step: string, error: unknown, attempt: number) => void;
 }
 
-/**
- * Folds partition batches into one sink, exactly once in effect: the sink keeps the offset it
- * applied per partition atomically with its writes, and every batch is filtered against it, so
- * a redelivered record is skipped. The log's committed offset is only an optimisation.
- * Event-id claims are shared by the lanes: a claim held by the same record is granted again, so
- * every lane keeps the same event of a repeated id.
- */
-export function createFold(options: FoldOptions): ConsumerHandlers {
-  const { sink, metrics } = options;
-  const step = sink.name;
-  const enricher = createEnricher(options.reference);
-  /** What the sink already holds of a partition: records up to this offset are applied. */
-  const offsets = new Map<string, number>();
+export interface Fold extends ConsumerHandlers {
+  metrics: FoldMetrics;
+}
 
-  async function loadOffsets(partitions: TopicPartition[]): Promise<number[]> {
-    const held = await sink.offsets(partitions);
+/**
+ * How long a live write waits at most for the other batches being folded to join it: they are
+ * usually a few steps behind (decoding, dedup), well within this.
+ */
+const LIVE_MERGE_WAIT_MS = 20;
+
+/** What each sink already holds of a partition: records up to these offsets are applied. */
+interface SinkOffsets {
+  live: number;
+  history: number;
+}
+
+/**
+ * Folds partition batches into the live windows and history, exactly once in effect:
+ * each sink keeps the offset it applied per partition atomically with its writes, and every
+ * batch is filtered against those offsets, so a redelivered record is skipped by the sink that
+ * has it and applied by the one that does not. The log's committed offset is only an optimisation.
+ */
+export function createFold(options: FoldOptions): Fold {
+  const clock = options.clock ?? Date.now;
+  const metrics = createFoldMetrics();
+  const enricher = createEnricher(options.reference);
+  const offsets = new Map<string, SinkOffsets>();
+  let activeBatches = 0;
+  const liveMerger = createLiveMerger({
+    live: options.live,
+    clock,
+    onLate: (count) => metrics.late.inc('live', count),
+    maxWaitMs: LIVE_MERGE_WAIT_MS,
+  });
+  const historyWriter = createHistoryWriter({
+    history: options.history,
+    flushRows: options.historyFlushRows,
+    flushMs: options.historyFlushMs,
+    activeWriters: () => activeBatches,
+  });
+
+  async function loadOffsets(partitions: TopicPartition[]): Promise<SinkOffsets[]> {
+    const [live, history] = await Promise.all([
+      options.live.floors(partitions),
+      options.history.offsets(partitions),
+    ]);
     return partitions.map((partition, i) => {
-      const offset = held[i] ?? -1;
-      offsets.set(partitionKey(partition), offset);
-      return offset;
+      const loaded = { live: live[i] ?? -1, history: history[i] ?? -1 };
+      offsets.set(partitionKey(partition), loaded);
+      return loaded;
     });
   }
 
@@ -60,60 +95,85 @@ export function createFold(options: FoldOptions): ConsumerHandlers {
    * heartbeat timer, and kafkajs' heartbeat itself (several promise hops before it writes),
    * waited for all of them: longer than a session. Between two turns timers and I/O run.
    */
-  let turns: Promise<unknown> = Promise.resolve();
-  const ownTurn = () => (turns = turns.then(() => nextTurn()));
+  let lane: Promise<unknown> = Promise.resolve();
+  const ownTurn = () => (lane = lane.then(() => nextTurn()));
 
   /** Runs one step of a batch, retried (heartbeating) while a dependency is unavailable. */
-  const retrying = async <T>(batch: PartitionBatch, name: string, work: () => Promise<T>) => {
+  const retrying = async <T>(batch: PartitionBatch, step: string, work: () => Promise<T>) => {
     await ownTurn();
     batch.heartbeat().catch(() => undefined);
     return retryWhileUnavailable(work, {
       giveUp: () => batch.isStale(),
       onWait: async (error, attempt) => {
-        metrics.retries.inc(name);
-        options.onRetry?.(name, error, attempt);
+        metrics.retries.inc(step);
+        options.onRetry?.(step, error, attempt);
         await batch.heartbeat().catch(() => undefined);
       },
     });
   };
 
-  async function foldBatch(batch: PartitionBatch, write: SinkWrite): Promise<void> {
+  async function foldBatch(batch: PartitionBatch, liveWrite: LiveTicket): Promise<void> {
     const key = partitionKey(batch);
-    const applied =
+    const known =
       offsets.get(key) ?? (await retrying(batch, 'load-offsets', () => loadOffsets([batch])))[0]!;
+    const applied = Math.min(known.live, known.history);
     const records = batch.records.filter((record) => record.offset > applied);
     if (records.length === 0) return;
     const first = records[0]!;
     const last = records[records.length - 1]!;
 
     const decoded = decodeRecords(records, options.decode);
-    metrics.observeBatch(step, records.length);
-    const { deadLetters } = options;
+    metrics.observeBatch(records.length, decoded.events.length);
     // Independent of each other: one wait instead of three round trips in a row.
     const [claims] = await Promise.all([
       retrying(batch, 'dedup', () => claimGivenIds(decoded.events, decoded.idGiven)),
       retrying(batch, 'lookups', () => enricher.refresh()),
-      deadLetters && decoded.rejections.length > 0
-        ? retrying(batch, 'dead-letter', () => deadLetters.send(decoded.rejections))
+      decoded.rejections.length > 0
+        ? retrying(batch, 'dead-letter', () => options.deadLetters.send(decoded.rejections))
         : undefined,
     ]);
-    if (deadLetters) countRejections(decoded.rejections);
+    countRejections(decoded.rejections);
     const events = keepFirstClaims(decoded.events, claims);
-    metrics.duplicates.inc(step, decoded.events.length - events.length);
+    metrics.duplicates.inc(undefined, decoded.events.length - events.length);
     for (const event of events) enricher.enrich(event);
 
-    await retrying(batch, step, () =>
-      write.write({
+    const live = retrying(batch, 'live', () =>
+      liveWrite.apply({
         topic: batch.topic,
         partition: batch.partition,
-        events,
-        fromOffset: first.offset,
+        events: after(events, known.live),
+        fromOffset: Math.max(first.offset, known.live + 1),
         toOffset: last.offset,
       }),
-    );
-    offsets.set(key, last.offset);
+    ).then(async (groups) => {
+      // The live windows hold the batch now: say so without waiting for the history insert.
+      await Promise.all([
+        retrying(batch, 'progress', () => options.live.setFloor(batch, last.offset)),
+        options.changes
+          .publish(groups.map(toNotice))
+          .catch(() => metrics.retries.inc('change-feed')),
+      ]);
+    });
+    // A failed insert may have landed before the failure was seen: until the store has said what
+    // it holds, writing again could double it. The question itself may fail too (the store is
+    // away), so it is asked at the start of every attempt after a failed one.
+    let uncertain = false;
+    const history = retrying(batch, 'history', async () => {
+      if (uncertain) {
+        known.history = (await options.history.offsets([batch]))[0]!;
+        uncertain = false;
+      }
+      uncertain = true;
+      await historyWriter.write(after(events, known.history));
+      uncertain = false;
+    });
+    await Promise.all([live, history]);
+    // Never lower: while one sink catches up, the other may already hold records past this batch.
+    known.live = Math.max(known.live, last.offset);
+    known.history = Math.max(known.history, last.offset);
+
     await retrying(batch, 'progress', () =>
-      options.progress.record(step, [
+      options.progress.record([
         {
           topic: batch.topic,
           partition: batch.partition,
@@ -122,7 +182,7 @@ export function createFold(options: FoldOptions): ConsumerHandlers {
         },
       ]),
     );
-    metrics.folded.inc(step, events.length);
+    metrics.folded.inc(undefined, events.length);
   }
 
   /** Only producer-given ids can repeat across records; the others are unique by position. */
@@ -143,22 +203,29 @@ export function createFold(options: FoldOptions): ConsumerHandlers {
   }
 
   return {
+    metrics,
     async onAssigned(partitions) {
       offsets.clear();
-      const held = await untilAvailable(() => loadOffsets(partitions));
-      const starts = partitions.map((p, i) => ({ ...p, offset: held[i]! }));
-      await untilAvailable(() => lowerProgressTo(starts));
-      return new Map(starts.map((p) => [partitionKey(p), p.offset + 1]));
+      const loaded = await untilAvailable(() => loadOffsets(partitions));
+      const held = partitions.map((p, i) => ({
+        ...p,
+        offset: Math.min(loaded[i]!.live, loaded[i]!.history),
+      }));
+      await untilAvailable(() => lowerProgressTo(held));
+      return new Map(held.map((p) => [partitionKey(p), p.offset + 1]));
     },
     async onRevoked(partitions) {
       for (const partition of partitions) offsets.delete(partitionKey(partition));
     },
     async onBatch(batch) {
-      const write = sink.begin();
+      activeBatches++;
+      const liveWrite = liveMerger.expect();
       try {
-        await foldBatch(batch, write);
+        await foldBatch(batch, liveWrite);
       } finally {
-        write.done();
+        liveWrite.done();
+        activeBatches--;
+        historyWriter.left();
       }
     },
   };
@@ -168,23 +235,27 @@ export function createFold(options: FoldOptions): ConsumerHandlers {
   }
 
   /**
-   * Progress says what the sink holds, and freshness trusts it. A sink that lost what it held
+   * Progress says what every sink holds, and freshness trusts it. A sink that lost what it held
    * (in-memory live windows after a restart, a Redis without persistence) is refilled from the
    * log: until then the progress recorded before must not claim those records. The time of the
-   * record the sink now ends at is unknown: 0 (freshness says "unknown" while behind).
+   * record a sink now ends at is unknown: 0 (freshness says "unknown" while behind).
    */
   async function lowerProgressTo(held: (TopicPartition & { offset: number })[]) {
     const topics = [...new Set(held.map((p) => p.topic))];
     const recorded = new Map(
-      (await options.progress.read(topics, step)).map((p) => [partitionKey(p), p]),
+      (await options.progress.read(topics)).map((p) => [partitionKey(p), p]),
     );
     const ahead = held.filter((p) => (recorded.get(partitionKey(p))?.offset ?? -1) > p.offset);
     if (ahead.length > 0)
-      await options.progress.record(
-        step,
-        ahead.map((p) => ({ ...p, recordTimestamp: 0 })),
-      );
+      await options.progress.record(ahead.map((p) => ({ ...p, recordTimestamp: 0 })));
   }
+}
+
+/** The events past `offset` (most batches: all of them, without a copy). */
+function after(events: PositionedEvent[], offset: number): PositionedEvent[] {
+  return events.length === 0 || events[0]!.offset > offset
+    ? events
+    : events.filter((e) => e.offset > offset);
 }
 
 /**
@@ -203,4 +274,14 @@ function keepFirstClaims(events: PositionedEvent[], claims: boolean[]): Position
     if (claims[i]) kept.push(event);
   }
   return kept;
+}
+
+function toNotice(group: LiveGroupDelta): ChangeNotice {
+  const seconds = [...group.seconds.keys()];
+  return {
+    tenant: group.tenant,
+    event: group.event,
+    fromSec: Math.min(...seconds),
+    toSec: Math.max(...seconds),
+  };
 }

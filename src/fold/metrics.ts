@@ -14,13 +14,12 @@ export function createCounter(): Counter {
   };
 }
 
-/** Counted per sink (each lane reads every record): folded, duplicates, records, batches. */
 export interface FoldMetrics {
-  /** Events folded, by sink. */
+  /** Events folded into both sinks. */
   folded: Counter;
   /** Messages or array elements sent to the dead-letter topic, by step. */
   deadLettered: Counter;
-  /** Events dropped as repeats of an id seen before, by sink. */
+  /** Events dropped as repeats of an id seen before. */
   duplicates: Counter;
   /** Events older than the live horizon: history only. */
   late: Counter;
@@ -28,7 +27,7 @@ export interface FoldMetrics {
   retries: Counter;
   records: Counter;
   batches: Counter;
-  observeBatch(sink: string, records: number): void;
+  observeBatch(records: number, events: number): void;
 }
 
 export function createFoldMetrics(): FoldMetrics {
@@ -42,9 +41,9 @@ export function createFoldMetrics(): FoldMetrics {
     retries: createCounter(),
     records,
     batches,
-    observeBatch(sink, recordCount) {
-      records.inc(sink, recordCount);
-      batches.inc(sink);
+    observeBatch(recordCount) {
+      records.inc(undefined, recordCount);
+      batches.inc();
     },
   };
 }

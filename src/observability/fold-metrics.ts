@@ -1,16 +1,16 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Counter as FoldCounter, FoldMetrics } from '../fold/metrics.js';
 import { partitionKey, type EventLog, type TopicPartition } from '../ports/event-log.js';
-import type { FoldProgressStore, FoldSinkName } from '../ports/fold-progress.js';
+import type { FoldProgressStore } from '../ports/fold-progress.js';
 import { withDeadline } from './deadline.js';
 
 /** What the fold runner needs to observe a fold: per batch and per sink write, never per event. */
 export interface FoldInstruments {
-  /** One batch folded into `sink` (or failed): its records and how long it took. */
-  batch(sink: FoldSinkName, records: number, seconds: number): void;
+  /** One batch folded (or failed): its records and how long it took. */
+  batch(records: number, seconds: number): void;
   /** The same store, with every call of `method` timed as a write to `sink`. */
-  timeWrites<T extends object>(store: T, method: keyof T, sink: FoldSinkName): T;
-  /** Exposes the fold's own counters, and the lag of the partitions the consumers hold. */
+  timeWrites<T extends object>(store: T, method: keyof T, sink: 'live' | 'history'): T;
+  /** Exposes the fold's own counters, and the lag of the partitions the consumer holds. */
   watch(source: {
     counters: FoldMetrics;
     assigned: () => readonly TopicPartition[];
@@ -25,15 +25,13 @@ export function createFoldInstruments(registry: Registry): FoldInstruments {
   const registers = [registry];
   const batchRecords = new Histogram({
     name: 'pulsegraph_fold_batch_records',
-    help: 'Records per partition batch handed to the fold, by the sink its lane writes.',
-    labelNames: ['sink'],
+    help: 'Records per partition batch handed to the fold.',
     buckets: [1, 10, 100, 500, 1000, 5000, 10_000, 50_000],
     registers,
   });
   const batchSeconds = new Histogram({
     name: 'pulsegraph_fold_batch_duration_seconds',
-    help: 'Time to fold one partition batch into a sink, waits on dependencies included.',
-    labelNames: ['sink'],
+    help: 'Time to fold one partition batch into both sinks, waits on dependencies included.',
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers,
   });
@@ -46,9 +44,9 @@ export function createFoldInstruments(registry: Registry): FoldInstruments {
   });
 
   return {
-    batch(sink, records, seconds) {
-      batchRecords.observe({ sink }, records);
-      batchSeconds.observe({ sink }, seconds);
+    batch(records, seconds) {
+      batchRecords.observe(records);
+      batchSeconds.observe(seconds);
     },
     timeWrites(store, method, sink) {
       const original = store[method] as (...args: unknown[]) => Promise<unknown>;
@@ -70,23 +68,20 @@ export function createFoldInstruments(registry: Registry): FoldInstruments {
       exposeCounter(
         registry,
         'pulsegraph_fold_events_total',
-        'Events folded, by sink (each sink is folded by a consumer group of its own).',
+        'Events folded into both sinks.',
         counters.folded,
-        'sink',
       );
       exposeCounter(
         registry,
         'pulsegraph_fold_records_total',
-        'Log records read by the fold, by sink (a record may hold an array of events).',
+        'Log records read by the fold (a record may hold an array of events).',
         counters.records,
-        'sink',
       );
       exposeCounter(
         registry,
         'pulsegraph_fold_batches_total',
-        'Partition batches folded, by sink.',
+        'Partition batches folded.',
         counters.batches,
-        'sink',
       );
       exposeCounter(
         registry,
@@ -98,9 +93,8 @@ export function createFoldInstruments(registry: Registry): FoldInstruments {
       exposeCounter(
         registry,
         'pulsegraph_fold_duplicates_total',
-        'Events dropped as repeats of an id seen before, by sink.',
+        'Events dropped as repeats of an id seen before.',
         counters.duplicates,
-        'sink',
       );
       exposeCounter(
         registry,
@@ -118,7 +112,7 @@ export function createFoldInstruments(registry: Registry): FoldInstruments {
       );
       new Gauge({
         name: 'pulsegraph_fold_partitions_assigned',
-        help: 'Partitions some lane of this process holds.',
+        help: 'Partitions this consumer holds.',
         registers,
         collect() {
           this.set(assigned().length);
@@ -126,7 +120,7 @@ export function createFoldInstruments(registry: Registry): FoldInstruments {
       });
       new Gauge({
         name: 'pulsegraph_fold_lag_records',
-        help: 'Records in a partition this process folds that are not in every sink yet (log end minus fold progress).',
+        help: 'Records in a partition this consumer holds that are not folded yet (log end minus fold progress).',
         labelNames: ['topic', 'partition'],
         registers,
         async collect() {

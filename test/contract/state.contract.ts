@@ -137,40 +137,17 @@ export function describeStateContract(name: string, open: () => Promise<StateSto
       ).toEqual([true]);
     });
 
-    it('keeps the last progress per sink and partition', async () => {
+    it('keeps the last progress per partition', async () => {
       const { progress } = await open();
-      await progress.record('live', [
+      await progress.record([
         { topic: 'events', partition: 0, offset: 5, recordTimestamp: 1000 },
         { topic: 'events', partition: 1, offset: 7, recordTimestamp: 2000 },
       ]);
-      await progress.record('live', [
-        { topic: 'events', partition: 0, offset: 9, recordTimestamp: 3000 },
-      ]);
-      const byPartition = (a: { partition: number }, b: { partition: number }) =>
-        a.partition - b.partition;
-      expect((await progress.read(['events', 'none'], 'live')).sort(byPartition)).toEqual([
+      await progress.record([{ topic: 'events', partition: 0, offset: 9, recordTimestamp: 3000 }]);
+      const read = await progress.read(['events', 'none']);
+      expect(read.sort((a, b) => a.partition - b.partition)).toEqual([
         { topic: 'events', partition: 0, offset: 9, recordTimestamp: 3000 },
         { topic: 'events', partition: 1, offset: 7, recordTimestamp: 2000 },
-      ]);
-      expect(await progress.read(['events'], 'history')).toEqual([]);
-    });
-
-    it('says of every sink together what the one furthest behind holds', async () => {
-      const { progress } = await open();
-      await progress.record('live', [
-        { topic: 'clicks', partition: 0, offset: 9, recordTimestamp: 3000 },
-        { topic: 'clicks', partition: 1, offset: 4, recordTimestamp: 1500 },
-        { topic: 'clicks', partition: 2, offset: 8, recordTimestamp: 2500 },
-      ]);
-      await progress.record('history', [
-        { topic: 'clicks', partition: 0, offset: 6, recordTimestamp: 2000 },
-        { topic: 'clicks', partition: 1, offset: 5, recordTimestamp: 1800 },
-      ]);
-      const read = await progress.read(['clicks']);
-      // partition 2: history has recorded nothing of it, so it is not in every sink
-      expect(read.sort((a, b) => a.partition - b.partition)).toEqual([
-        { topic: 'clicks', partition: 0, offset: 6, recordTimestamp: 2000 },
-        { topic: 'clicks', partition: 1, offset: 4, recordTimestamp: 1500 },
       ]);
     });
 

@@ -4,7 +4,6 @@
 // to the ground truth.
 import { createClient } from '@clickhouse/client';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
-import { laneGroupId } from '../../src/app/fold-runner.js';
 import { startPrivateClickHouse, type PrivateService } from '../support/private-services.js';
 import { freshTopic, testEnv, testKafka } from '../support/services.js';
 import {
@@ -48,8 +47,7 @@ describe('fold while ClickHouse is down', () => {
     const rows = () => historyRows(client, DATABASE, topic);
     const admin = testKafka('clickhouse-down-admin').admin();
     await admin.connect();
-    // the history lane is the one that waits
-    const members = () => groupMembers(admin, laneGroupId(settings.CONSUMER_GROUP!, 'history'));
+    const members = () => groupMembers(admin, settings.CONSUMER_GROUP!);
     try {
       const consumer = await consumers.start();
       onTestFailed(() => console.log(`consumer output:\n${consumer.output().slice(-20_000)}`));

@@ -136,15 +136,12 @@ describe('fold into Redis and ClickHouse', () => {
     expect((await ingest.ingest('beta', beta)).accepted).toBe(50);
 
     const total = acme.length + 1 + beta.length;
-    const folded = app.fold.metrics.folded.values();
-    await waitFor(async () => folded.get('live') === total && folded.get('history') === total, {
+    await waitFor(async () => app.fold.fold.metrics.folded.values().get('') === total, {
       timeout: 30_000,
-      message: 'events folded into both sinks',
+      message: 'events folded',
     });
-    // each lane drops the same repeats
-    expect(app.fold.metrics.duplicates.values().get('live')).toBe(10);
-    expect(app.fold.metrics.duplicates.values().get('history')).toBe(10);
-    expect(app.fold.metrics.late.values().get('live')).toBe(1);
+    expect(app.fold.fold.metrics.duplicates.values().get('')).toBe(10);
+    expect(app.fold.fold.metrics.late.values().get('live')).toBe(1);
   });
 
   const aggregates: readonly Aggregate[] = AGGREGATES;
@@ -264,8 +261,7 @@ describe('fold into Redis and ClickHouse', () => {
     const kafka = testKafka('poison');
     const raw = kafka.producer();
     await raw.connect();
-    const foldedInto = (sink: string) => app.fold.metrics.folded.values().get(sink) ?? 0;
-    const before = { live: foldedInto('live'), history: foldedInto('history') };
+    const before = app.fold.fold.metrics.folded.values().get('') ?? 0;
     const valid = (id: string) =>
       JSON.stringify({ id, name: 'signup', timestamp: now - 1000, userId: 'p1' });
     await raw.send({
@@ -288,11 +284,9 @@ describe('fold into Redis and ClickHouse', () => {
       ],
     });
     await raw.disconnect();
-    await waitFor(
-      async () =>
-        foldedInto('live') - before.live === 2 && foldedInto('history') - before.history === 2,
-      { timeout: 20_000 },
-    );
+    await waitFor(async () => (app.fold.fold.metrics.folded.values().get('') ?? 0) - before === 2, {
+      timeout: 20_000,
+    });
 
     const consumer = kafka.consumer({ groupId: `${app.topic}.dlq-reader` });
     await consumer.connect();

@@ -1,12 +1,6 @@
 import Database from 'better-sqlite3';
 import type { StoredMapping } from '../../mappings/spec.js';
-import {
-  FOLD_SINKS,
-  slowestSinks,
-  type FoldProgressStore,
-  type FoldSinkName,
-  type PartitionProgress,
-} from '../../ports/fold-progress.js';
+import type { FoldProgressStore, PartitionProgress } from '../../ports/fold-progress.js';
 import type { MappingStore } from '../../ports/mappings.js';
 import type { DedupStore, LookupTable, ReferenceStore } from '../../ports/reference-data.js';
 
@@ -29,11 +23,9 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS dedup (
     tenant TEXT NOT NULL, id TEXT NOT NULL, position TEXT NOT NULL, expires_at INTEGER NOT NULL,
     PRIMARY KEY (tenant, id));
-  DROP TABLE IF EXISTS fold_progress;
-  CREATE TABLE IF NOT EXISTS fold_sink_progress (
-    sink TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL,
-    record_offset INTEGER NOT NULL, record_ts INTEGER NOT NULL,
-    PRIMARY KEY (sink, topic, partition));
+  CREATE TABLE IF NOT EXISTS fold_progress (
+    topic TEXT NOT NULL, partition INTEGER NOT NULL, record_offset INTEGER NOT NULL, record_ts INTEGER NOT NULL,
+    PRIMARY KEY (topic, partition));
   CREATE TABLE IF NOT EXISTS topic_mappings (
     owner TEXT NOT NULL, name TEXT NOT NULL, stored TEXT NOT NULL, PRIMARY KEY (owner, name));
   CREATE TABLE IF NOT EXISTS mapping_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
@@ -111,18 +103,15 @@ export function createSqliteState({
   );
 
   const writeProgress = db.prepare(
-    'INSERT OR REPLACE INTO fold_sink_progress (sink, topic, partition, record_offset, record_ts) VALUES (?, ?, ?, ?, ?)',
+    'INSERT OR REPLACE INTO fold_progress (topic, partition, record_offset, record_ts) VALUES (?, ?, ?, ?)',
   );
-  const recordProgress = db.transaction((sink: FoldSinkName, progress: PartitionProgress[]) => {
-    for (const p of progress)
-      writeProgress.run(sink, p.topic, p.partition, p.offset, p.recordTimestamp);
+  const recordProgress = db.transaction((progress: PartitionProgress[]) => {
+    for (const p of progress) writeProgress.run(p.topic, p.partition, p.offset, p.recordTimestamp);
   });
   const readProgress = db.prepare<
-    [string, string],
+    [string],
     { partition: number; record_offset: number; record_ts: number }
-  >(
-    'SELECT partition, record_offset, record_ts FROM fold_sink_progress WHERE sink = ? AND topic = ?',
-  );
+  >('SELECT partition, record_offset, record_ts FROM fold_progress WHERE topic = ?');
 
   const writeMapping = db.prepare(
     'INSERT OR REPLACE INTO topic_mappings (owner, name, stored) VALUES (?, ?, ?)',
@@ -180,19 +169,15 @@ export function createSqliteState({
     reference,
     dedup: { claim: async (entries, ttlMs) => claim(entries, ttlMs), close: async () => {} },
     progress: {
-      record: async (sink, progress) => recordProgress(sink, progress),
-      read: async (topics, only) =>
-        slowestSinks(
-          (only ? [only] : FOLD_SINKS).map((sink) =>
-            topics.flatMap((topic) =>
-              readProgress.all(sink, topic).map((row) => ({
-                topic,
-                partition: row.partition,
-                offset: row.record_offset,
-                recordTimestamp: row.record_ts,
-              })),
-            ),
-          ),
+      record: async (progress) => recordProgress(progress),
+      read: async (topics) =>
+        topics.flatMap((topic) =>
+          readProgress.all(topic).map((row) => ({
+            topic,
+            partition: row.partition,
+            offset: row.record_offset,
+            recordTimestamp: row.record_ts,
+          })),
         ),
       close: async () => {},
     },
