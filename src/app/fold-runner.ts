@@ -139,20 +139,20 @@ export async function startFold(
   let resubscribing: Promise<void> | undefined;
   let stopping = false;
   function resubscribe(): Promise<void> {
-    resubscribing ??= (async () => {
-      try {
+    // Started in a later turn, so `finally` always runs after `resubscribing` is set.
+    resubscribing ??= Promise.resolve()
+      .then(async () => {
         const next = wantedTopics();
         if (stopping || sameTopics(next, topics)) return;
         await engines.log.ensureTopics(next, kafka.TOPIC_PARTITIONS);
         await consumer.stop();
         topics = next;
         consumer = await startConsumer(topics);
-      } catch (error) {
-        logger.error({ err: error }, 'subscribing to the mapped topics failed; retrying');
-      } finally {
-        resubscribing = undefined;
-      }
-    })();
+      })
+      .catch((error: unknown) =>
+        logger.error({ err: error }, 'subscribing to the mapped topics failed; retrying'),
+      )
+      .finally(() => (resubscribing = undefined));
     return resubscribing;
   }
 
