@@ -177,7 +177,7 @@ describe('fold under SIGKILL', () => {
         client: clickhouse,
         database,
       });
-      // Each sink has a lane of its own: wait until both hold every record of the topic.
+      // The fold records progress once both sinks hold a batch: wait until it covers the topic.
       const progress = createRedisFoldProgress({ redis, prefix });
       const admin = testKafka('crash-admin').admin();
       await admin.connect();
