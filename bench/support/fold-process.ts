@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ProcessUsage } from './proc.js';
 import { cpuProfileArgs, startServiceChild } from './service-child.js';
@@ -8,7 +10,7 @@ export interface FoldProcessOptions {
   settings: Record<string, string>;
   /** Write a V8 CPU profile of the child into this directory when it exits. */
   cpuProfileDir?: string;
-  /** More node options for the child (e.g. --trace-gc). */
+  /** More node options for the child (e.g. --trace-gc), after those of `npm run fold`. */
   nodeArgs?: string[];
   /** Append the child's output (its log lines) to this file. */
   logFile?: string;
@@ -31,6 +33,15 @@ export interface FoldProcess {
   stop(): Promise<void>;
 }
 
+/** The node options `npm run fold` gives the fold (package.json), so the bench measures the same. */
+function foldScriptNodeOptions(root: string): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const words = (scripts.fold ?? '').split(/\s+/);
+  return words.slice(1, words.indexOf('--import')).filter((word) => word.startsWith('--'));
+}
+
 /**
  * Runs the fold as the service runs it, `consumers/fold.ts` in a process of its own, so its CPU
  * time and memory are its own and not the benchmark's.
@@ -42,6 +53,7 @@ export async function startFoldProcess(options: FoldProcessOptions): Promise<Fol
     command: process.execPath,
     args: [
       ...cpuProfileArgs(options.cpuProfileDir),
+      ...foldScriptNodeOptions(options.root ?? ROOT),
       ...(options.nodeArgs ?? []),
       '--import',
       'tsx',
