@@ -9,6 +9,12 @@ import { Redis } from 'ioredis';
 import { createRedisDedupStore } from '../src/adapters/redis/dedup.js';
 import { keyPart, redisKey } from '../src/adapters/redis/keys.js';
 import type { DedupStore } from '../src/ports/reference-data.js';
+import {
+  infoField,
+  redisCommandStats,
+  redisCpuSeconds,
+  type CommandStats,
+} from './support/redis-info.js';
 import { median } from './support/stats.js';
 
 const CLAIMS = Number(process.env.CLAIMS ?? 200_000);
@@ -61,25 +67,16 @@ return out`;
 interface RedisUsage {
   cpuSeconds: number;
   usedMemory: number;
-  commands: Map<string, { calls: number; usec: number }>;
+  commands: CommandStats;
 }
 
 async function redisUsage(redis: Redis): Promise<RedisUsage> {
-  const [cpu, memory, stats] = await Promise.all([
-    redis.info('cpu'),
+  const [cpuSeconds, memory, commands] = await Promise.all([
+    redisCpuSeconds(redis),
     redis.info('memory'),
-    redis.info('commandstats'),
+    redisCommandStats(redis),
   ]);
-  const field = (info: string, name: string) =>
-    Number(new RegExp(`${name}:([\\d.]+)`).exec(info)![1]);
-  const commands = new Map<string, { calls: number; usec: number }>();
-  for (const m of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm))
-    commands.set(m[1]!, { calls: Number(m[2]), usec: Number(m[3]) });
-  return {
-    cpuSeconds: field(cpu, 'used_cpu_user') + field(cpu, 'used_cpu_sys'),
-    usedMemory: field(memory, 'used_memory'),
-    commands,
-  };
+  return { cpuSeconds, usedMemory: infoField(memory, 'used_memory'), commands };
 }
 
 interface Phase {

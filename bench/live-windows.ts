@@ -9,6 +9,7 @@ import type { PositionedEvent } from '../src/events/event.js';
 import { aggregateLive } from '../src/live/aggregate.js';
 import type { LiveGroupDelta } from '../src/ports/live-windows.js';
 import { pick, seededRandom } from '../test/support/random.js';
+import { redisCommandStats, redisCpuSeconds, type CommandStats } from './support/redis-info.js';
 
 const BATCH = Number(process.env.BATCH ?? 10_000);
 const BATCHES = Number(process.env.BATCHES ?? 30);
@@ -42,22 +43,7 @@ function makeBatch(index: number, tenant = 'bench'): PositionedEvent[] {
   }));
 }
 
-type Stats = Map<string, { calls: number; usec: number }>;
-
-async function commandStats(redis: Redis): Promise<Stats> {
-  const out: Stats = new Map();
-  for (const line of (await redis.info('commandstats')).split('\n')) {
-    const m = /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/.exec(line);
-    if (m) out.set(m[1]!, { calls: Number(m[2]), usec: Number(m[3]) });
-  }
-  return out;
-}
-
-async function redisCpuSeconds(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu');
-  const get = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)![1]);
-  return get('used_cpu_user') + get('used_cpu_sys');
-}
+type Stats = CommandStats;
 
 function diff(after: Stats, before: Stats): Stats {
   const out: Stats = new Map();
@@ -158,11 +144,11 @@ async function main() {
       );
     });
 
-    const statsBefore = await commandStats(redis);
+    const statsBefore = await redisCommandStats(redis);
     const applied = await measure(redis, async () => {
       for (let i = 0; i < deltas.length; i++) await apply(deltas[i]!, 0, WARMUP + i);
     });
-    const inApply = diff(await commandStats(redis), statsBefore);
+    const inApply = diff(await redisCommandStats(redis), statsBefore);
     const memoryAfter = await usedMemory(redis);
 
     // Other batches of the same shape, aggregated and applied one after the other.

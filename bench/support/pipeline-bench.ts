@@ -28,6 +28,7 @@ import { foreignMapping, foreignMessage, writeMappingsFile } from './mapped-even
 import { loadAverage, processUsage } from './proc.js';
 import { rawConsume, type RawConsumeResult } from './raw-consume.js';
 import { stackPid } from './stack-env.js';
+import { redisCommandStats, redisCpuSeconds } from './redis-info.js';
 import { formatCount } from './stats.js';
 import { createOffsetTimeline, type OffsetTimeline } from './timeline.js';
 import { createBenchWorkspace } from './workspace.js';
@@ -150,19 +151,18 @@ export function createPipelineBench(options: PipelineBenchOptions): PipelineBenc
   };
 
   async function engineCpu(): Promise<EngineCpu> {
-    const [cpu, stats] = await Promise.all([redis.info('cpu'), redis.info('commandstats')]);
-    const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(cpu)?.[1] ?? 0);
+    const [redisCpu, redisCalls] = await Promise.all([
+      redisCpuSeconds(redis),
+      redisCommandStats(redis),
+    ]);
     const cpuOf = (file: string) => {
       const pid = stackPid(file);
       return pid === null ? NaN : processUsage(pid).cpuSeconds;
     };
-    const redisCalls = new Map<string, { calls: number; usec: number }>();
-    for (const match of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm))
-      redisCalls.set(match[1]!, { calls: Number(match[2]), usec: Number(match[3]) });
     return {
       kafka: cpuOf('kafka/kafka.pid'),
       clickhouse: cpuOf('clickhouse/clickhouse.pid'),
-      redis: field('used_cpu_user') + field('used_cpu_sys'),
+      redis: redisCpu,
       redisCalls,
     };
   }
