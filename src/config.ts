@@ -82,6 +82,11 @@ const redisSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,32}$/, 'letters, digits, _ . - only, at most 32')
     .default('pg'),
+  /**
+   * A command unanswered this long fails (and the fold retries it): a command in flight when the
+   * connection drops is otherwise held until Redis is back.
+   */
+  REDIS_COMMAND_TIMEOUT_MS: integer(10_000, 100),
 });
 
 const clickhouseSchema = z.object({

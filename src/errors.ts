@@ -36,6 +36,8 @@ const TRANSIENT_MESSAGES = [
   'Command aborted due to connection close',
   "Stream isn't writeable",
   'Reached the max retries per request limit',
+  // ioredis commandTimeout: unanswered, possibly applied (every fold write is safe to repeat).
+  'Command timed out',
   'socket hang up',
   'Timeout error',
   'LOADING',

@@ -10,6 +10,7 @@ import { createKafkaEventLog } from '../adapters/kafka/event-log.js';
 import { createMemoryChangeFeed } from '../adapters/memory/change-feed.js';
 import { createMemoryLiveWindows } from '../adapters/memory/live-windows.js';
 import { createRedisChangeFeed } from '../adapters/redis/change-feed.js';
+import { createRedisCommandConnection } from '../adapters/redis/connection.js';
 import { createRedisDedupStore } from '../adapters/redis/dedup.js';
 import { createRedisFoldProgress } from '../adapters/redis/fold-progress.js';
 import { createRedisLiveWindows } from '../adapters/redis/live-windows.js';
@@ -55,8 +56,10 @@ async function createRealEngines(
 ): Promise<Engines> {
   const redisUrl = config.redis.REDIS_URL!;
   const prefix = config.redis.REDIS_PREFIX;
-  // Commands wait for a reconnect instead of failing at once; the fold retries what still fails.
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+  const redis = createRedisCommandConnection({
+    url: redisUrl,
+    commandTimeoutMs: config.redis.REDIS_COMMAND_TIMEOUT_MS,
+  });
   const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
   // Each failed reconnect is an 'error' event (ioredis prints unheard ones to stderr); the fold
   // logs the waits that matter.
