@@ -86,6 +86,11 @@ export async function startFold(
     dedupTtlMs: foldConfig.DEDUP_TTL_SECONDS * 1000,
     historyFlushRows: foldConfig.HISTORY_FLUSH_ROWS,
     historyFlushMs: foldConfig.HISTORY_FLUSH_MS,
+    // A mapping changed before a batch applies to it.
+    async refreshMappings() {
+      await mappings.refresh();
+      if (!sameTopics(wantedTopics(), topics)) void resubscribe();
+    },
     onRetry: (step, error, attempt) =>
       logger.warn(
         { step, attempt, err: error instanceof Error ? error.message : String(error) },
@@ -115,9 +120,6 @@ export async function startFold(
     async onBatch(batch) {
       const started = performance.now();
       try {
-        // A mapping changed before this batch applies to it.
-        await retryWhileUnavailable(() => mappings.refresh(), { giveUp: () => batch.isStale() });
-        if (!sameTopics(wantedTopics(), topics)) void resubscribe();
         await fold.onBatch(batch);
       } finally {
         instruments.batch(batch.records.length, (performance.now() - started) / 1000);

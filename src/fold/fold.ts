@@ -32,6 +32,8 @@ export interface FoldOptions {
   historyFlushRows: number;
   historyFlushMs: number;
   clock?: () => number;
+  /** Brings the topic mappings up to date: run before each batch is decoded, as a step. */
+  refreshMappings?: () => Promise<void>;
   onRetry?: (step: string, error: unknown, attempt: number) => void;
 }
 
@@ -98,21 +100,29 @@ export function createFold(options: FoldOptions): Fold {
   let lane: Promise<unknown> = Promise.resolve();
   const ownTurn = () => (lane = lane.then(() => nextTurn()));
 
-  /** Runs one step of a batch, retried (heartbeating) while a dependency is unavailable. */
-  const retrying = async <T>(batch: PartitionBatch, step: string, work: () => Promise<T>) => {
-    await ownTurn();
-    batch.heartbeat().catch(() => undefined);
-    return retryWhileUnavailable(work, {
-      giveUp: () => batch.isStale(),
+  /**
+   * Retries `work` while its dependency is unavailable, counting and reporting every wait; for a
+   * batch, heartbeating meanwhile and giving up once the batch is stale.
+   */
+  const untilAvailable = <T>(step: string, work: () => Promise<T>, batch?: PartitionBatch) =>
+    retryWhileUnavailable(work, {
+      giveUp: () => batch?.isStale() ?? false,
       onWait: async (error, attempt) => {
         metrics.retries.inc(step);
         options.onRetry?.(step, error, attempt);
-        await batch.heartbeat().catch(() => undefined);
+        await batch?.heartbeat().catch(() => undefined);
       },
     });
+
+  /** Runs one step of a batch in a turn of its own, retried while a dependency is unavailable. */
+  const retrying = async <T>(batch: PartitionBatch, step: string, work: () => Promise<T>) => {
+    await ownTurn();
+    batch.heartbeat().catch(() => undefined);
+    return untilAvailable(step, work, batch);
   };
 
   async function foldBatch(batch: PartitionBatch, liveWrite: LiveTicket): Promise<void> {
+    if (options.refreshMappings) await retrying(batch, 'mappings', options.refreshMappings);
     const key = partitionKey(batch);
     const known =
       offsets.get(key) ?? (await retrying(batch, 'load-offsets', () => loadOffsets([batch])))[0]!;
@@ -206,12 +216,12 @@ export function createFold(options: FoldOptions): Fold {
     metrics,
     async onAssigned(partitions) {
       offsets.clear();
-      const loaded = await untilAvailable(() => loadOffsets(partitions));
+      const loaded = await untilAvailable('load-offsets', () => loadOffsets(partitions));
       const held = partitions.map((p, i) => ({
         ...p,
         offset: Math.min(loaded[i]!.live, loaded[i]!.history),
       }));
-      await untilAvailable(() => lowerProgressTo(held));
+      await untilAvailable('progress', () => lowerProgressTo(held));
       return new Map(held.map((p) => [partitionKey(p), p.offset + 1]));
     },
     async onRevoked(partitions) {
@@ -229,10 +239,6 @@ export function createFold(options: FoldOptions): Fold {
       }
     },
   };
-
-  function untilAvailable<T>(work: () => Promise<T>) {
-    return retryWhileUnavailable(work, { giveUp: () => false });
-  }
 
   /**
    * Progress says what every sink holds, and freshness trusts it. A sink that lost what it held

@@ -1,0 +1,109 @@
+// A fold step whose dependency is away is waited out, and every wait is told: counted by step,
+// reported to onRetry, with the batch heartbeating meanwhile. The mapping refresh that opens each
+// batch once waited in silence (a Redis outage then looked like a stalled consumer).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEngines, type Engines } from '../../src/app/engines.js';
+import { loadConfig } from '../../src/config.js';
+import { DependencyUnavailableError } from '../../src/errors.js';
+import { eventLimitsFrom } from '../../src/events/validate.js';
+import { createFold } from '../../src/fold/fold.js';
+import type { LogRecord, PartitionBatch } from '../../src/ports/event-log.js';
+import { memoryLogger } from '../support/app.js';
+
+const TOPIC = 'events';
+let dir: string | undefined;
+let engines: Engines | undefined;
+
+afterEach(async () => {
+  await engines?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+  engines = undefined;
+  dir = undefined;
+});
+
+async function foldWith(refreshMappings: () => Promise<void>) {
+  dir = await mkdtemp(join(tmpdir(), 'pulsegraph-fold-waits-'));
+  const config = loadConfig({ DATA_DIR: dir, NODE_ENV: 'test' });
+  engines = await createEngines(config, memoryLogger(config).logger);
+  const waits: { step: string; attempt: number }[] = [];
+  const fold = createFold({
+    live: engines.live,
+    history: engines.history,
+    dedup: engines.dedup,
+    reference: engines.reference,
+    changes: engines.changes,
+    progress: engines.progress,
+    deadLetters: { send: async () => undefined },
+    decode: {
+      limits: eventLimitsFrom(config.fold),
+      maxMessageBytes: config.fold.MAX_MESSAGE_BYTES,
+      defaultTenant: 'default',
+      isKnownTenant: (tenant) => tenant === 'default',
+    },
+    dedupTtlMs: 60_000,
+    historyFlushRows: 1,
+    historyFlushMs: 0,
+    refreshMappings,
+    onRetry: (step, _error, attempt) => waits.push({ step, attempt }),
+  });
+  return { fold, waits };
+}
+
+function batchOf(count: number) {
+  const now = Date.now();
+  const records: LogRecord[] = Array.from({ length: count }, (_, offset) => ({
+    topic: TOPIC,
+    partition: 0,
+    offset,
+    timestamp: now,
+    key: null,
+    headers: {},
+    value: Buffer.from(JSON.stringify({ name: 'view', timestamp: new Date(now).toISOString() })),
+  }));
+  let heartbeats = 0;
+  const batch: PartitionBatch = {
+    topic: TOPIC,
+    partition: 0,
+    records,
+    highWatermark: count,
+    heartbeat: async () => void heartbeats++,
+    isStale: () => false,
+  };
+  return { batch, heartbeats: () => heartbeats };
+}
+
+describe('fold waits', () => {
+  it('reports each wait of the mapping refresh, heartbeats, then folds the batch', async () => {
+    let failures = 2;
+    const { fold, waits } = await foldWith(async () => {
+      if (failures-- > 0) throw new DependencyUnavailableError('topic mappings');
+    });
+    const { batch, heartbeats } = batchOf(5);
+    await fold.onAssigned([{ topic: TOPIC, partition: 0 }]);
+
+    await fold.onBatch(batch);
+
+    expect(waits).toEqual([
+      { step: 'mappings', attempt: 1 },
+      { step: 'mappings', attempt: 2 },
+    ]);
+    expect(fold.metrics.retries.values().get('mappings')).toBe(2);
+    // one as the step starts, one per wait, at least
+    expect(heartbeats()).toBeGreaterThanOrEqual(3);
+    expect(fold.metrics.folded.values().get('')).toBe(5);
+  });
+
+  it('rejects the batch at once when the refresh fails for another reason', async () => {
+    const { fold, waits } = await foldWith(async () => {
+      throw new TypeError('a bug');
+    });
+    await fold.onAssigned([{ topic: TOPIC, partition: 0 }]);
+
+    await expect(fold.onBatch(batchOf(1).batch)).rejects.toThrow('a bug');
+    expect(waits).toEqual([]);
+    expect(fold.metrics.folded.values().get('')).toBeUndefined();
+  });
+});
