@@ -56,8 +56,9 @@ describe('fold when inserts land but their responses are lost', () => {
         message: 'folding before the cut',
       });
 
-      proxy.cutting = true;
+      // Read first: every cut insert begins after this and lands after it.
       const rowsAtCut = await rows();
+      proxy.cutting = true;
       const sending = producer.send(0.4, 100);
       // Inserts executed without the fold hearing so, then its offset questions lost as well.
       await waitFor(() => proxy!.cut.inserts >= 1 && proxy!.cut.others >= 2, {

@@ -1,12 +1,14 @@
-// A TCP proxy in front of an HTTP server that, while `cutting`, lets every request through but
-// drops its response and resets the connection: the client sees "socket hang up" / ECONNRESET
-// for a request the server did execute. That is the uncertain outcome of an insert.
+// A TCP proxy in front of an HTTP server that lets every request through but, for a request begun
+// while `cutting`, drops its response and resets the connection: the client sees "socket hang up"
+// / ECONNRESET for a request the server did execute. That is the uncertain outcome of an insert.
+// Only requests begun while cutting: one begun before may have landed before the cut began.
 import { connect, createServer, type Socket } from 'node:net';
 
 export interface CuttingProxy {
   url: string;
+  /** Cut the responses of requests begun from now on. */
   cutting: boolean;
-  /** Responses dropped while cutting, by the kind of request they answered. */
+  /** Responses dropped, by the kind of request they answered. */
   cut: { inserts: number; others: number };
   close(): Promise<void>;
 }
@@ -23,15 +25,19 @@ export async function startCuttingProxy(target: string): Promise<CuttingProxy> {
     const upstream = connect(Number(port), hostname);
     track(client);
     track(upstream);
-    // The start of the latest request on this (keep-alive) connection.
+    // The start of the latest request on this (keep-alive) connection, and whether it is cut.
     let request = '';
+    let cutting = false;
     client.on('data', (chunk: Buffer) => {
       const head = chunk.toString('latin1', 0, 2000);
-      if (/^(GET|POST) /.test(head)) request = head;
+      if (/^(GET|POST) /.test(head)) {
+        request = head;
+        cutting = proxy.cutting;
+      }
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
-      if (!proxy.cutting) {
+      if (!cutting) {
         client.write(chunk);
         return;
       }
