@@ -2,11 +2,11 @@ import type { ExecutionResult } from 'graphql';
 import { handleStreamOrSingleExecutionResult, type Plugin } from 'graphql-yoga';
 import type { Freshness } from '../app/services.js';
 import { olderFreshness, type ApiContext } from './context.js';
+import { isoInstant } from './iso-instant.js';
 
 /** `extensions.freshness` carries the Freshness type's fields, as they appear in the schema. */
 export const formatFreshness = (freshness: Freshness) => ({
-  foldedThrough:
-    freshness.foldedThrough === null ? null : new Date(freshness.foldedThrough).toISOString(),
+  foldedThrough: freshness.foldedThrough === null ? null : isoInstant(freshness.foldedThrough),
   lagMs: freshness.lagMs,
   behind: freshness.behind,
 });
