@@ -51,6 +51,9 @@ export function createAuthenticator(apiKeys: readonly ApiKeyEntry[]): Authentica
     };
     return { open: true, authenticate: () => principal };
   }
+  // Valid keys seen, so each is hashed once: at most one per entry, since only a key whose hash
+  // is configured gets in. A hit tells the caller nothing the answer would not.
+  const seen = new Map<string, Principal>();
   return {
     open: false,
     authenticate(authorization) {
@@ -58,11 +61,15 @@ export function createAuthenticator(apiKeys: readonly ApiKeyEntry[]): Authentica
         throw unauthenticated('missing API key: send the header `Authorization: Bearer <key>`');
       const match = BEARER.exec(authorization.trim());
       if (!match) throw unauthenticated('malformed Authorization header: expected `Bearer <key>`');
-      const presented = createHash('sha256').update(match[1]!, 'utf8').digest();
+      const key = match[1]!;
+      const known = seen.get(key);
+      if (known) return known;
+      const presented = createHash('sha256').update(key, 'utf8').digest();
       let found: Principal | undefined;
       for (const entry of entries)
         if (timingSafeEqual(entry.hash, presented) && !found) found = entry.principal;
       if (!found) throw unauthenticated('invalid API key');
+      seen.set(key, found);
       return found;
     },
   };

@@ -46,6 +46,13 @@ describe('API keys', () => {
     });
   });
 
+  it('answers a key seen before the same, and still refuses a near miss after it', () => {
+    const first = auth.authenticate('Bearer k-globex');
+    expect(auth.authenticate('Bearer k-globex')).toBe(first);
+    expect(code(() => auth.authenticate('Bearer k-globeX'))).toBe('UNAUTHENTICATED');
+    expect(code(() => auth.authenticate('Bearer k-globex2'))).toBe('UNAUTHENTICATED');
+  });
+
   it('refuses missing, malformed and unknown keys as UNAUTHENTICATED', () => {
     for (const header of [
       undefined,
