@@ -1,3 +1,4 @@
+import type { Client as WsClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   LiveDocument,
@@ -6,7 +7,7 @@ import {
   type WatchLiveSubscription,
 } from '../generated/graphql.js';
 import { waitFor } from '../support/services.js';
-import { collect, operation, startHarness, type Harness } from './harness.js';
+import { collect, operation, startHarness, type Collected, type Harness } from './harness.js';
 
 describe('live subscription', () => {
   let h: Harness;
@@ -14,6 +15,34 @@ describe('live subscription', () => {
     h = await startHarness();
   });
   afterAll(() => h.close());
+
+  /** `live` of `event` over 10 s for one client (graphql-ws or SSE). */
+  const watchLive = (client: Pick<WsClient, 'subscribe'>, event: string) =>
+    collect<WatchLiveSubscription>((sink) =>
+      client.subscribe(operation(WatchLiveDocument, { metric: { event }, window: '10s' }), sink),
+    );
+
+  /**
+   * Every subscriber got its start; then, after each of three `event`s folded, every one has the
+   * new count, and `check` holds.
+   */
+  async function expectCountsToThree(
+    subs: Collected<WatchLiveSubscription>[],
+    event: string,
+    who: string,
+    check: () => void = () => undefined,
+  ) {
+    await waitFor(() => subs.every((s) => s.results.length >= 1), {
+      message: `every ${who} got the start`,
+    });
+    for (let i = 0; i < 3; i++) {
+      await h.fold([{ tenant: 'acme', name: event, timestamp: h.now() - 200 }]);
+      await waitFor(() => subs.every((s) => s.results.at(-1)?.data?.live[0]?.value === i + 1), {
+        message: `every ${who} saw ${i + 1}`,
+      });
+      check();
+    }
+  }
 
   it('over graphql-ws: once at the start, then on every change, with extensions.freshness', async () => {
     const client = h.ws(h.keys.acme!);
@@ -86,24 +115,9 @@ describe('live subscription', () => {
       return read(request);
     };
     const clients = Array.from({ length: 20 }, () => h.ws(h.keys.acme!));
-    const subs = clients.map((client) =>
-      collect<WatchLiveSubscription>((sink) =>
-        client.subscribe(
-          operation(WatchLiveDocument, { metric: { event: 'shared' }, window: '10s' }),
-          sink,
-        ),
-      ),
-    );
+    const subs = clients.map((client) => watchLive(client, 'shared'));
     try {
-      await waitFor(() => subs.every((s) => s.results.length >= 1), {
-        message: 'every subscriber got the start',
-      });
-      for (let i = 0; i < 3; i++) {
-        await h.fold([{ tenant: 'acme', name: 'shared', timestamp: h.now() - 200 }]);
-        await waitFor(() => subs.every((s) => s.results.at(-1)?.data?.live[0]?.value === i + 1), {
-          message: `every subscriber saw ${i + 1}`,
-        });
-      }
+      await expectCountsToThree(subs, 'shared', 'subscriber');
       // One ticker: about one read per tick (a window with data is re-read each second), not 20.
       expect(reads).toBeLessThan(15);
       expect(h.api.tickers().filter((key) => key.includes('shared'))).toHaveLength(1);
@@ -127,27 +141,13 @@ describe('live subscription', () => {
       return read(request);
     };
     const clients = Array.from({ length: 5 }, () => h.sse(h.keys.acme!));
-    const subs = clients.map((client) =>
-      collect<WatchLiveSubscription>((sink) =>
-        client.subscribe(
-          operation(WatchLiveDocument, { metric: { event: 'sse_shared' }, window: '10s' }),
-          sink,
-        ),
-      ),
-    );
+    const subs = clients.map((client) => watchLive(client, 'sse_shared'));
     try {
-      await waitFor(() => subs.every((s) => s.results.length >= 1), {
-        message: 'every SSE subscriber got the start',
-      });
-      for (let i = 0; i < 3; i++) {
-        await h.fold([{ tenant: 'acme', name: 'sse_shared', timestamp: h.now() - 200 }]);
-        await waitFor(() => subs.every((s) => s.results.at(-1)?.data?.live[0]?.value === i + 1), {
-          message: `every SSE subscriber saw ${i + 1}`,
-        });
+      await expectCountsToThree(subs, 'sse_shared', 'SSE subscriber', () => {
         // The same frame of the same tick: windows included.
         const latest = subs.map((s) => s.results.at(-1)?.data?.live);
         for (const values of latest) expect(values).toEqual(latest[0]);
-      }
+      });
       expect(reads.size).toBeGreaterThan(0);
       expect([...reads.values()].every((count) => count === 1)).toBe(true);
       expect(h.api.tickers().filter((key) => key.includes('sse_shared'))).toHaveLength(1);
