@@ -116,7 +116,7 @@ export function createClickHouseHistory({
 
   /** The answer's rows as objects by column name (for the small answers). */
   const select = async <T>(query: string): Promise<T[]> => {
-    const { meta = [], data } = await answer<unknown[]>(query);
+    const { meta, data } = await answer<unknown[]>(query);
     return data.map(
       (row) => Object.fromEntries(meta.map((column, i) => [column.name, row[i]])) as T,
     );
