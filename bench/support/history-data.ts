@@ -16,12 +16,20 @@ export interface HistoryDataOptions {
   log: (line: string) => void;
 }
 
+/** How long to wait at most for the merges a load starts: they would otherwise be timed too. */
+const MERGES_WAIT_MS = 180_000;
+/** Merges are scheduled one after another: quiet means none at this many polls in a row. */
+const QUIET_POLLS = 3;
+
 /**
  * Generates `events` events inside ClickHouse (INSERT ... SELECT FROM numbers()), so the rollups'
  * materialized views run on them as on real inserts: tenant "bench", 8 event names of which
  * page_view is half, countries (10) and plans (3) as dimensions, 100 000 users, spread evenly over
  * `days` days from HISTORY_START_S. Every value is deterministic in the row number: the same
  * events and days give the same data.
+ * Then waits until ClickHouse has no merge of the database running: a month of data that arrived
+ * over a month is merged as it comes, while a bulk load leaves tens of parts behind that the server
+ * merges for a while after, with the CPU a timed query would have had.
  */
 export async function loadHistoryData(options: HistoryDataOptions): Promise<void> {
   const { client, database, events, days, chunk } = options;
@@ -52,4 +60,29 @@ export async function loadHistoryData(options: HistoryDataOptions): Promise<void
       `  loaded ${done.toLocaleString('en')} events, ${Math.round(done / seconds).toLocaleString('en')} rows/s`,
     );
   }
+  await waitForMerges(client, database, options.log);
+}
+
+async function waitForMerges(
+  client: ClickHouseClient,
+  database: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const started = performance.now();
+  let quiet = 0;
+  while (quiet < QUIET_POLLS) {
+    if (performance.now() - started > MERGES_WAIT_MS) {
+      log(`  merges still running after ${MERGES_WAIT_MS / 1000} s: timing anyway`);
+      return;
+    }
+    const rows = await (
+      await client.query({
+        query: `SELECT count() AS n FROM system.merges WHERE database = '${database}'`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ n: string }>();
+    quiet = Number(rows[0]?.n ?? 0) === 0 ? quiet + 1 : 0;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  log(`  the load's merges done after ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
