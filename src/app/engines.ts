@@ -11,7 +11,9 @@ import { createMemoryChangeFeed } from '../adapters/memory/change-feed.js';
 import { createMemoryLiveWindows } from '../adapters/memory/live-windows.js';
 import { createRedisChangeFeed } from '../adapters/redis/change-feed.js';
 import { createRedisCommandConnection } from '../adapters/redis/connection.js';
+import { createMemoryHistoryHolds } from '../adapters/memory/history-holds.js';
 import { createRedisDedupStore } from '../adapters/redis/dedup.js';
+import { createRedisHistoryHolds } from '../adapters/redis/history-holds.js';
 import { createRedisFoldProgress } from '../adapters/redis/fold-progress.js';
 import { createRedisLiveWindows } from '../adapters/redis/live-windows.js';
 import { createRedisMappingStore } from '../adapters/redis/mappings.js';
@@ -23,6 +25,7 @@ import type { Logger } from '../logger.js';
 import type { ChangeFeed } from '../ports/change-feed.js';
 import type { EventLog } from '../ports/event-log.js';
 import type { FoldProgressStore } from '../ports/fold-progress.js';
+import type { HistoryHolds } from '../ports/history-holds.js';
 import type { HistoryStore } from '../ports/history.js';
 import type { LiveWindowStore } from '../ports/live-windows.js';
 import type { MappingStore } from '../ports/mappings.js';
@@ -34,6 +37,7 @@ export interface Engines {
   log: EventLog;
   live: LiveWindowStore;
   history: HistoryStore;
+  holds: HistoryHolds;
   changes: ChangeFeed;
   reference: ReferenceStore;
   dedup: DedupStore;
@@ -106,11 +110,18 @@ async function createRealEngines(
     subscriber,
     channel: `${prefix}:changes`,
   });
+  // A consumer that died lets go of its partitions about when the group notices (a session).
+  const holds = createRedisHistoryHolds({
+    redis,
+    prefix,
+    ttlMs: config.kafka.KAFKA_SESSION_TIMEOUT_MS,
+  });
   return {
     kind: 'real',
     log,
     live,
     history,
+    holds,
     changes,
     reference: createRedisReferenceStore({ redis, prefix }),
     dedup: createRedisDedupStore({ redis, prefix }),
@@ -119,6 +130,7 @@ async function createRealEngines(
     async close() {
       await changes.close();
       await log.close();
+      await holds.close();
       await history.close();
       reads.close();
       await clickhouse.close();
@@ -147,6 +159,7 @@ async function createEmbeddedEngines(
     log,
     live: createMemoryLiveWindows({ horizonMs }),
     history,
+    holds: createMemoryHistoryHolds(),
     changes,
     reference: state.reference,
     dedup: state.dedup,
