@@ -111,7 +111,7 @@ const foldSchema = z.object({
   MAX_DIMENSIONS: integer(32, 0),
   MAX_DIMENSION_KEY_LENGTH: integer(64, 1),
   MAX_DIMENSION_VALUE_LENGTH: integer(256, 1),
-  HISTORY_FLUSH_MS: integer(200, 1),
+  HISTORY_FLUSH_MS: integer(250, 1),
   HISTORY_FLUSH_ROWS: integer(100_000, 1),
   /** A JSON file of topic mappings (`{ "mappings": [...] }`), read and checked at start. */
   TOPIC_MAPPINGS_FILE: z

@@ -70,6 +70,7 @@ export async function startFold(
       'live',
     ),
     history: instruments.timeWrites(engines.history, 'insert', 'history'),
+    holds: engines.holds,
     dedup: engines.dedup,
     reference: engines.reference,
     changes: engines.changes,
@@ -175,6 +176,9 @@ export async function startFold(
       stopPolling();
       await resubscribing;
       await consumer.stop();
+      await fold
+        .drained()
+        .catch((error: unknown) => logger.error({ err: error }, 'history rows did not all land'));
       await producer.close();
     },
   };

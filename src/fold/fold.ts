@@ -1,4 +1,4 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { PositionedEvent } from '../events/event.js';
 import { decodeRecords, type DecodeOptions, type DecodeRejection } from '../events/decode.js';
 import type { ChangeFeed, ChangeNotice } from '../ports/change-feed.js';
@@ -9,12 +9,13 @@ import {
   type TopicPartition,
 } from '../ports/event-log.js';
 import type { FoldProgressStore } from '../ports/fold-progress.js';
+import type { HistoryHolds } from '../ports/history-holds.js';
 import type { HistoryStore } from '../ports/history.js';
 import type { LiveGroupDelta, LiveWindowStore } from '../ports/live-windows.js';
 import type { DedupStore, ReferenceStore } from '../ports/reference-data.js';
 import type { DeadLetterSink } from './dead-letters.js';
 import { createEnricher } from './enrich.js';
-import { createHistoryWriter } from './history-writer.js';
+import { createHistoryPump } from './history-pump.js';
 import { createLiveMerger, type LiveTicket } from './live-merger.js';
 import { createFoldMetrics, type FoldMetrics } from './metrics.js';
 import { retryWhileUnavailable } from './retry.js';
@@ -22,6 +23,7 @@ import { retryWhileUnavailable } from './retry.js';
 export interface FoldOptions {
   live: LiveWindowStore;
   history: HistoryStore;
+  holds: HistoryHolds;
   dedup: DedupStore;
   reference: ReferenceStore;
   changes: ChangeFeed;
@@ -29,7 +31,9 @@ export interface FoldOptions {
   deadLetters: DeadLetterSink;
   decode: DecodeOptions;
   dedupTtlMs: number;
+  /** Rows per history insert at most (and waiting for one, at most). */
   historyFlushRows: number;
+  /** At most one history insert per this long. */
   historyFlushMs: number;
   clock?: () => number;
   /** Brings the topic mappings up to date: run before each batch is decoded, as a step. */
@@ -39,6 +43,8 @@ export interface FoldOptions {
 
 export interface Fold extends ConsumerHandlers {
   metrics: FoldMetrics;
+  /** Resolves once history holds every batch folded so far (the consumer has stopped). */
+  drained(): Promise<void>;
 }
 
 /**
@@ -46,6 +52,9 @@ export interface Fold extends ConsumerHandlers {
  * usually a few steps behind (decoding, dedup), well within this.
  */
 const LIVE_MERGE_WAIT_MS = 20;
+
+/** How often a partition another consumer holds (HistoryHolds) is looked at again. */
+const HOLD_POLL_MS = 25;
 
 /** What each sink already holds of a partition: records up to these offsets are applied. */
 interface SinkOffsets {
@@ -58,27 +67,25 @@ interface SinkOffsets {
  * each sink keeps the offset it applied per partition atomically with its writes, and every
  * batch is filtered against those offsets, so a redelivered record is skipped by the sink that
  * has it and applied by the one that does not. The log's committed offset is only an optimisation.
+ * A batch is done once the live windows hold it and its history rows are taken on by the pump
+ * (history-pump.ts), which inserts them a few times a second; its partition stays held
+ * (HistoryHolds) until they landed, and history's offsets of a partition are read only once
+ * nobody holds it. Progress is recorded as rows land: it says what both sinks hold.
  */
 export function createFold(options: FoldOptions): Fold {
   const clock = options.clock ?? Date.now;
   const metrics = createFoldMetrics();
   const enricher = createEnricher(options.reference);
   const offsets = new Map<string, SinkOffsets>();
-  let activeBatches = 0;
   const liveMerger = createLiveMerger({
     live: options.live,
     clock,
     onLate: (count) => metrics.late.inc('live', count),
     maxWaitMs: LIVE_MERGE_WAIT_MS,
   });
-  const historyWriter = createHistoryWriter({
-    history: options.history,
-    flushRows: options.historyFlushRows,
-    flushMs: options.historyFlushMs,
-    activeWriters: () => activeBatches,
-  });
 
   async function loadOffsets(partitions: TopicPartition[]): Promise<SinkOffsets[]> {
+    while (await options.holds.anyHeld(partitions)) await sleep(HOLD_POLL_MS);
     const [live, history] = await Promise.all([
       options.live.floors(partitions),
       options.history.offsets(partitions),
@@ -121,6 +128,19 @@ export function createFold(options: FoldOptions): Fold {
     return untilAvailable(step, work, batch);
   };
 
+  const pump = createHistoryPump({
+    history: options.history,
+    holds: options.holds,
+    maxRows: options.historyFlushRows,
+    intervalMs: options.historyFlushMs,
+    clock,
+    untilAvailable: (step, work) => untilAvailable(step, work),
+    async onLanded(progress, events) {
+      await options.progress.record(progress);
+      metrics.folded.inc(undefined, events);
+    },
+  });
+
   async function foldBatch(batch: PartitionBatch, liveWrite: LiveTicket): Promise<void> {
     if (options.refreshMappings) await retrying(batch, 'mappings', options.refreshMappings);
     const key = partitionKey(batch);
@@ -147,7 +167,7 @@ export function createFold(options: FoldOptions): Fold {
     metrics.duplicates.inc(undefined, decoded.events.length - events.length);
     for (const event of events) enricher.enrich(event);
 
-    const live = retrying(batch, 'live', () =>
+    await retrying(batch, 'live', () =>
       liveWrite.apply({
         topic: batch.topic,
         partition: batch.partition,
@@ -164,35 +184,20 @@ export function createFold(options: FoldOptions): Fold {
           .catch(() => metrics.retries.inc('change-feed')),
       ]);
     });
-    // A failed insert may have landed before the failure was seen: until the store has said what
-    // it holds, writing again could double it. The question itself may fail too (the store is
-    // away), so it is asked at the start of every attempt after a failed one.
-    let uncertain = false;
-    const history = retrying(batch, 'history', async () => {
-      if (uncertain) {
-        known.history = (await options.history.offsets([batch]))[0]!;
-        uncertain = false;
-      }
-      uncertain = true;
-      await historyWriter.write(after(events, known.history));
-      uncertain = false;
-    });
-    await Promise.all([live, history]);
     // Never lower: while one sink catches up, the other may already hold records past this batch.
     known.live = Math.max(known.live, last.offset);
-    known.history = Math.max(known.history, last.offset);
-
-    await retrying(batch, 'progress', () =>
-      options.progress.record([
+    // After the live write: progress, recorded as the rows land, says that both sinks hold them.
+    await retrying(batch, 'history', () =>
+      pump.add(
         {
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: last.offset,
-          recordTimestamp: last.timestamp,
+          partition: { topic: batch.topic, partition: batch.partition },
+          events: after(events, known.history),
+          last: { offset: last.offset, timestamp: last.timestamp },
         },
-      ]),
+        batch.isStale,
+      ),
     );
-    metrics.folded.inc(undefined, events.length);
+    known.history = Math.max(known.history, last.offset);
   }
 
   /** Only producer-given ids can repeat across records; the others are unique by position. */
@@ -228,16 +233,14 @@ export function createFold(options: FoldOptions): Fold {
       for (const partition of partitions) offsets.delete(partitionKey(partition));
     },
     async onBatch(batch) {
-      activeBatches++;
       const liveWrite = liveMerger.expect();
       try {
         await foldBatch(batch, liveWrite);
       } finally {
         liveWrite.done();
-        activeBatches--;
-        historyWriter.left();
       }
     },
+    drained: () => pump.drained(),
   };
 
   /**

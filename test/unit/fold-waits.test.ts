@@ -32,6 +32,7 @@ async function foldWith(refreshMappings: () => Promise<void>) {
   const fold = createFold({
     live: engines.live,
     history: engines.history,
+    holds: engines.holds,
     dedup: engines.dedup,
     reference: engines.reference,
     changes: engines.changes,
@@ -85,6 +86,7 @@ describe('fold waits', () => {
     await fold.onAssigned([{ topic: TOPIC, partition: 0 }]);
 
     await fold.onBatch(batch);
+    await fold.drained();
 
     expect(waits).toEqual([
       { step: 'mappings', attempt: 1 },
