@@ -121,7 +121,7 @@ export async function startFold(
     async onBatch(batch) {
       const started = performance.now();
       try {
-        await fold.onBatch(batch);
+        return await fold.onBatch(batch);
       } finally {
         instruments.batch(batch.records.length, (performance.now() - started) / 1000);
       }
@@ -176,9 +176,6 @@ export async function startFold(
       stopPolling();
       await resubscribing;
       await consumer.stop();
-      await fold
-        .drained()
-        .catch((error: unknown) => logger.error({ err: error }, 'history rows did not all land'));
       await producer.close();
     },
   };

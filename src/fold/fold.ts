@@ -4,6 +4,7 @@ import { decodeRecords, type DecodeOptions, type DecodeRejection } from '../even
 import type { ChangeFeed, ChangeNotice } from '../ports/change-feed.js';
 import {
   partitionKey,
+  type BatchOutcome,
   type ConsumerHandlers,
   type PartitionBatch,
   type TopicPartition,
@@ -43,8 +44,8 @@ export interface FoldOptions {
 
 export interface Fold extends ConsumerHandlers {
   metrics: FoldMetrics;
-  /** Resolves once history holds every batch folded so far (the consumer has stopped). */
-  drained(): Promise<void>;
+  /** Its outcome's `durable` resolves once history holds the batch (and progress says so). */
+  onBatch(batch: PartitionBatch): Promise<BatchOutcome | void>;
 }
 
 /**
@@ -70,7 +71,8 @@ interface SinkOffsets {
  * A batch is done once the live windows hold it and its history rows are taken on by the pump
  * (history-pump.ts), which inserts them a few times a second; its partition stays held
  * (HistoryHolds) until they landed, and history's offsets of a partition are read only once
- * nobody holds it. Progress is recorded as rows land: it says what both sinks hold.
+ * nobody holds it. Progress is recorded as rows land after their live write: it says what both
+ * sinks hold, and so does the batch's outcome (`durable`), after which the log commits it.
  */
 export function createFold(options: FoldOptions): Fold {
   const clock = options.clock ?? Date.now;
@@ -141,7 +143,10 @@ export function createFold(options: FoldOptions): Fold {
     },
   });
 
-  async function foldBatch(batch: PartitionBatch, liveWrite: LiveTicket): Promise<void> {
+  async function foldBatch(
+    batch: PartitionBatch,
+    liveWrite: LiveTicket,
+  ): Promise<BatchOutcome | void> {
     if (options.refreshMappings) await retrying(batch, 'mappings', options.refreshMappings);
     const key = partitionKey(batch);
     const known =
@@ -167,7 +172,7 @@ export function createFold(options: FoldOptions): Fold {
     metrics.duplicates.inc(undefined, decoded.events.length - events.length);
     for (const event of events) enricher.enrich(event);
 
-    await retrying(batch, 'live', () =>
+    const live = retrying(batch, 'live', () =>
       liveWrite.apply({
         topic: batch.topic,
         partition: batch.partition,
@@ -184,20 +189,23 @@ export function createFold(options: FoldOptions): Fold {
           .catch(() => metrics.retries.inc('change-feed')),
       ]);
     });
-    // Never lower: while one sink catches up, the other may already hold records past this batch.
-    known.live = Math.max(known.live, last.offset);
-    // After the live write: progress, recorded as the rows land, says that both sinks hold them.
-    await retrying(batch, 'history', () =>
+    // The rows wait for their insert meanwhile; progress, recorded as they land, waits for both.
+    const history = retrying(batch, 'history', () =>
       pump.add(
         {
           partition: { topic: batch.topic, partition: batch.partition },
           events: after(events, known.history),
           last: { offset: last.offset, timestamp: last.timestamp },
+          live,
         },
         batch.isStale,
       ),
     );
+    const [, { landed }] = await Promise.all([live, history]);
+    // Never lower: while one sink catches up, the other may already hold records past this batch.
+    known.live = Math.max(known.live, last.offset);
     known.history = Math.max(known.history, last.offset);
+    return { durable: landed };
   }
 
   /** Only producer-given ids can repeat across records; the others are unique by position. */
@@ -235,12 +243,11 @@ export function createFold(options: FoldOptions): Fold {
     async onBatch(batch) {
       const liveWrite = liveMerger.expect();
       try {
-        await foldBatch(batch, liveWrite);
+        return await foldBatch(batch, liveWrite);
       } finally {
         liveWrite.done();
       }
     },
-    drained: () => pump.drained(),
   };
 
   /**

@@ -12,6 +12,11 @@ export interface HistoryEntry {
   events: PositionedEvent[];
   /** Its last record: once the entry landed, history holds the partition up to it. */
   last: { offset: number; timestamp: number };
+  /**
+   * The batch's live write, made while the entry waits for its insert: progress says both sinks
+   * hold the batch, so it is recorded once both resolved (never when the live write failed).
+   */
+  live: Promise<unknown>;
 }
 
 export interface HistoryPumpOptions {
@@ -31,13 +36,20 @@ export interface HistoryPumpOptions {
 export interface HistoryPump {
   /**
    * Takes the entry on: its partition is held (HistoryHolds) until every entry of it landed, and
-   * the entry lands with the ones added before it or after them. Waits while the rows that have
+   * the entry lands with the ones added before it or after them (`landed` resolves then, after
+   * onLanded, or rejects with the failure that stopped the pump). Waits while the rows that have
    * not landed are more than maxRows, unless `stale` says to stop waiting. Throws what a hold
    * throws (retry it) and, once an insert failed for good, that failure.
    */
-  add(entry: HistoryEntry, stale?: () => boolean): Promise<void>;
-  /** Resolves once every entry taken on has landed. */
-  drained(): Promise<void>;
+  add(entry: HistoryEntry, stale?: () => boolean): Promise<{ landed: Promise<void> }>;
+}
+
+interface Queued {
+  entry: HistoryEntry;
+  /** The entry's events as added (a retry may leave some out): what maxRows and the count use. */
+  rows: number;
+  land(): void;
+  fail(error: unknown): void;
 }
 
 /**
@@ -50,28 +62,28 @@ export interface HistoryPump {
  */
 export function createHistoryPump(options: HistoryPumpOptions): HistoryPump {
   const clock = options.clock ?? Date.now;
-  let queue: HistoryEntry[] = [];
+  let queue: Queued[] = [];
   /** Per partition with entries that have not landed: how many. */
   const pending = new Map<string, number>();
   let unlandedRows = 0;
   let lastStart = -Infinity;
   let running: Promise<void> | undefined;
   let failure: { error: unknown } | undefined;
+  let roomWaiters: (() => void)[] = [];
   const rethrow = () => {
     if (failure) throw failure.error;
   };
-  let roomWaiters: (() => void)[] = [];
-  /** Each entry's events as added (a retry may leave some out): what maxRows and the count use. */
-  const added = new WeakMap<HistoryEntry, number>();
-  const rowsAdded = (entries: HistoryEntry[]) =>
-    entries.reduce((sum, entry) => sum + (added.get(entry) ?? 0), 0);
 
   const run = () => {
     running ??= pump()
-      .catch((error: unknown) => void (failure ??= { error }))
+      .catch((error: unknown) => {
+        failure ??= { error };
+        for (const queued of queue) queued.fail(error);
+        queue = [];
+      })
       .finally(() => {
         running = undefined;
-        if (queue.length > 0 && !failure) run();
+        if (queue.length > 0) run();
       });
   };
 
@@ -80,24 +92,36 @@ export function createHistoryPump(options: HistoryPumpOptions): HistoryPump {
       const wait = lastStart + options.intervalMs - clock();
       if (wait > 0) await sleep(wait);
       const taken = take();
-      const rows = taken.flatMap((entry) => entry.events);
-      if (rows.length > 0) {
-        lastStart = clock();
-        await insert(taken);
+      try {
+        if (taken.some(({ entry }) => entry.events.length > 0)) {
+          lastStart = clock();
+          await insert(taken.map(({ entry }) => entry));
+        }
+        const inLive = await bothSinks(taken);
+        if (inLive.length > 0)
+          await options.untilAvailable('progress', () =>
+            options.onLanded(progressOf(inLive), rowsOf(inLive)),
+          );
+      } catch (error) {
+        for (const queued of taken) queued.fail(error);
+        throw error;
       }
-      await options.untilAvailable('progress', () =>
-        options.onLanded(progressOf(taken), rowsAdded(taken)),
-      );
       land(taken);
     }
   }
 
+  /** The entries whose live write succeeded too: the others' batches were given up. */
+  async function bothSinks(taken: Queued[]): Promise<Queued[]> {
+    const live = await Promise.allSettled(taken.map(({ entry }) => entry.live));
+    return taken.filter((_, i) => live[i]!.status === 'fulfilled');
+  }
+
   /** The entries of the next insert: the oldest ones, up to maxRows (at least one). */
-  function take(): HistoryEntry[] {
+  function take(): Queued[] {
     let rows = 0;
     let count = 0;
     while (count < queue.length) {
-      const next = queue[count]!.events.length;
+      const next = queue[count]!.entry.events.length;
       if (count > 0 && rows + next > options.maxRows) break;
       rows += next;
       count++;
@@ -107,31 +131,31 @@ export function createHistoryPump(options: HistoryPumpOptions): HistoryPump {
     return taken;
   }
 
-  async function insert(taken: HistoryEntry[]): Promise<void> {
+  async function insert(entries: HistoryEntry[]): Promise<void> {
     let uncertain = false;
     await options.untilAvailable('history', async () => {
-      if (uncertain) await leaveOutLanded(taken);
+      if (uncertain) await leaveOutLanded(entries);
       uncertain = true;
-      const rows = taken.flatMap((entry) => entry.events);
+      const rows = entries.flatMap((entry) => entry.events);
       if (rows.length > 0) await options.history.insert(rows);
       uncertain = false;
     });
   }
 
-  async function leaveOutLanded(taken: HistoryEntry[]): Promise<void> {
-    const partitions = [...new Map(taken.map((e) => [partitionKey(e.partition), e.partition]))];
+  async function leaveOutLanded(entries: HistoryEntry[]): Promise<void> {
+    const partitions = [...new Map(entries.map((e) => [partitionKey(e.partition), e.partition]))];
     const stored = await options.history.offsets(partitions.map(([, partition]) => partition));
     const held = new Map(partitions.map(([key], i) => [key, stored[i]!]));
-    for (const entry of taken) {
+    for (const entry of entries) {
       const upTo = held.get(partitionKey(entry.partition))!;
       entry.events = entry.events.filter((event) => event.offset > upTo);
     }
   }
 
-  /** The landed entries' partitions let go of when none of theirs waits any more. */
-  function land(taken: HistoryEntry[]): void {
+  /** Lets go of the partitions none of whose entries waits any more, and makes room. */
+  function land(taken: Queued[]): void {
     const free: TopicPartition[] = [];
-    for (const entry of taken) {
+    for (const { entry } of taken) {
       const key = partitionKey(entry.partition);
       const left = pending.get(key)! - 1;
       if (left > 0) pending.set(key, left);
@@ -141,7 +165,8 @@ export function createHistoryPump(options: HistoryPumpOptions): HistoryPump {
       }
     }
     if (free.length > 0) options.holds.release(free).catch(() => undefined);
-    unlandedRows -= rowsAdded(taken);
+    unlandedRows -= taken.reduce((sum, { rows }) => sum + rows, 0);
+    for (const queued of taken) queued.land();
     const waiters = roomWaiters;
     roomWaiters = [];
     for (const wake of waiters) wake();
@@ -153,29 +178,35 @@ export function createHistoryPump(options: HistoryPumpOptions): HistoryPump {
       const key = partitionKey(entry.partition);
       if (!pending.has(key)) await options.holds.hold([entry.partition]);
       pending.set(key, (pending.get(key) ?? 0) + 1);
-      added.set(entry, entry.events.length);
+      let land!: () => void;
+      let fail!: (error: unknown) => void;
+      const landed = new Promise<void>((resolve, reject) => {
+        land = resolve;
+        fail = reject;
+      });
+      // A failure is the consumer's to report (through the next add); this one may go unread.
+      landed.catch(() => undefined);
+      queue.push({ entry, rows: entry.events.length, land, fail });
       unlandedRows += entry.events.length;
-      queue.push(entry);
       run();
       while (unlandedRows > options.maxRows && !stale() && !failure)
         await Promise.race([new Promise<void>((wake) => roomWaiters.push(wake)), sleep(1000)]);
       rethrow();
-    },
-    async drained() {
-      while (running) await running;
-      rethrow();
+      return { landed };
     },
   };
 }
 
-function progressOf(entries: HistoryEntry[]): PartitionProgress[] {
+function progressOf(taken: Queued[]): PartitionProgress[] {
   const last = new Map<string, PartitionProgress>();
-  for (const { partition, last: record } of entries)
-    last.set(partitionKey(partition), {
-      topic: partition.topic,
-      partition: partition.partition,
-      offset: record.offset,
-      recordTimestamp: record.timestamp,
+  for (const { entry } of taken)
+    last.set(partitionKey(entry.partition), {
+      topic: entry.partition.topic,
+      partition: entry.partition.partition,
+      offset: entry.last.offset,
+      recordTimestamp: entry.last.timestamp,
     });
   return [...last.values()];
 }
+
+const rowsOf = (taken: Queued[]) => taken.reduce((sum, { rows }) => sum + rows, 0);

@@ -28,6 +28,12 @@ export interface TopicPartition {
   partition: number;
 }
 
+/** A batch the handler is done with, though not every sink holds it yet. */
+export interface BatchOutcome {
+  /** Resolves once every sink holds the batch. */
+  durable: Promise<void>;
+}
+
 /** The records of one partition handed to the handler at once, in offset order. */
 export interface PartitionBatch extends TopicPartition {
   records: LogRecord[];
@@ -47,10 +53,12 @@ export interface ConsumerHandlers {
   onAssigned(partitions: TopicPartition[]): Promise<Map<string, number | undefined>>;
   onRevoked(partitions: TopicPartition[]): Promise<void>;
   /**
-   * Folds one batch. When it resolves, the consumer commits offset lastOffset + 1.
-   * When it rejects, the consumer stops (the error is a bug, not a passing fault).
+   * Folds one batch. When it resolves, the consumer goes on with the partition's next batch, and
+   * commits offset lastOffset + 1 once the outcome's `durable` resolves (at once without an
+   * outcome). When onBatch or `durable` rejects, the consumer stops (the error is a bug, not a
+   * passing fault) without committing the batch.
    */
-  onBatch(batch: PartitionBatch): Promise<void>;
+  onBatch(batch: PartitionBatch): Promise<BatchOutcome | void>;
   /**
    * Called once when the consumer stopped by itself after start() resolved: a handler rejected, the
    * log failed for good. Its partitions were revoked first; the failed batch is not committed.
@@ -61,7 +69,10 @@ export interface ConsumerHandlers {
 
 export interface EventLogConsumer {
   start(handlers: ConsumerHandlers): Promise<void>;
-  /** Stops fetching, waits for the batch in progress, commits, leaves the group. */
+  /**
+   * Stops fetching, waits for the batch in progress and for the batches done before it to be
+   * durable (a while at most: their sinks may be away), commits, leaves the group.
+   */
   stop(): Promise<void>;
   /** Records in the subscribed topics not yet committed by this group. */
   lag(): Promise<number>;

@@ -331,6 +331,54 @@ export function describeEventLogContract(name: string, open: () => Promise<Event
       expect(await consumer(g, [t]).lag()).toBe(5);
     });
 
+    it('goes on before a batch is durable, and commits it only once it is', async () => {
+      const { topic, group, consumer, producer } = await setUp();
+      const t = await topic('durable', 1);
+      const g = group('durable');
+      await producer.send(t, [message('k', 'v0'), message('k', 'v1')]);
+      let makeDurable!: () => void;
+      const durable = new Promise<void>((resolve) => (makeDurable = resolve));
+      const { seen, handlers } = recorder();
+      const c = consumer(g, [t]);
+      await c.start({
+        ...handlers,
+        async onBatch(batch) {
+          await handlers.onBatch(batch);
+          return { durable };
+        },
+      });
+      await waitFor(() => seen.records.length >= 2);
+      await producer.send(t, [message('k', 'v2')]);
+      // the next batch came while the first was not durable yet, and nothing was committed
+      await waitFor(() => seen.records.length >= 3);
+      await pause(300);
+      expect(await c.lag()).toBe(3);
+      makeDurable();
+      await waitFor(async () => (await c.lag()) === 0);
+    });
+
+    it('stops without committing when a batch cannot become durable, and reports it', async () => {
+      const { topic, group, consumer, producer } = await setUp();
+      const t = await topic('not-durable', 1);
+      const g = group('not-durable');
+      await producer.send(t, [message('k', 'v0')]);
+      const failing = recorder();
+      const c = consumer(g, [t]);
+      await c.start({
+        ...failing.handlers,
+        async onBatch(batch) {
+          await failing.handlers.onBatch(batch);
+          const durable = Promise.reject(new Error('insert bug'));
+          durable.catch(() => undefined);
+          return { durable };
+        },
+      });
+      await waitFor(() => failing.seen.crashes.length > 0, { timeout: 15_000 });
+      expect((failing.seen.crashes[0] as Error).message).toBe('insert bug');
+      await c.stop();
+      expect(await c.lag()).toBe(1);
+    });
+
     it('stops without committing when onBatch rejects, and reports the error through onCrash', async () => {
       const { topic, group, consumer, producer } = await setUp();
       const t = await topic('crash', 1);

@@ -26,10 +26,15 @@ const event = (partition: number, offset: number): PositionedEvent => ({
   offset,
 });
 
-const entry = (partition: 0 | 1, offsets: number[]): HistoryEntry => ({
+const entry = (
+  partition: 0 | 1,
+  offsets: number[],
+  live: Promise<unknown> = Promise.resolve(),
+): HistoryEntry => ({
   partition: partition === 0 ? P0 : P1,
   events: offsets.map((offset) => event(partition, offset)),
   last: { offset: offsets.at(-1) ?? 0, timestamp: 1000 + (offsets.at(-1) ?? 0) },
+  live,
 });
 
 /** A history that keeps what it was given; each insert waits until the test lets it finish. */
@@ -71,7 +76,14 @@ function pumpOf(history: HistoryStore, settings: { intervalMs?: number; maxRows?
       landed.push({ progress, events });
     },
   });
-  return { pump, holds, landed };
+  /** Adds like pump.add and remembers the entry's landing, for `drained`. */
+  const landings: Promise<void>[] = [];
+  const add = async (entry: HistoryEntry, live?: Promise<unknown>) => {
+    const { landed: done } = await pump.add(live ? { ...entry, live } : entry);
+    landings.push(done);
+  };
+  const drained = () => Promise.all(landings);
+  return { pump, add, drained, holds, landed };
 }
 
 /** Lets pending promise callbacks and timers of 0 ms run. */
@@ -82,12 +94,12 @@ const turns = async (n = 5) => {
 describe('history pump', () => {
   it('inserts what arrived while an insert was in flight together, after it, in order', async () => {
     const { history, inserts } = gatedHistory();
-    const { pump, landed } = pumpOf(history);
-    await pump.add(entry(0, [1, 2]));
+    const { add, drained, landed } = pumpOf(history);
+    await add(entry(0, [1, 2]));
     await turns();
     expect(inserts.map((i) => i.offsets)).toEqual([['0:1', '0:2']]);
-    await pump.add(entry(1, [7]));
-    await pump.add(entry(0, [3]));
+    await add(entry(1, [7]));
+    await add(entry(0, [3]));
     await turns();
     expect(inserts).toHaveLength(1);
 
@@ -98,7 +110,7 @@ describe('history pump', () => {
       ['1:7', '0:3'],
     ]);
     inserts[1]!.finish();
-    await pump.drained();
+    await drained();
     expect(landed).toEqual([
       { progress: [{ ...P0, offset: 2, recordTimestamp: 1002 }], events: 2 },
       {
@@ -113,44 +125,44 @@ describe('history pump', () => {
 
   it('starts at most one insert per interval', async () => {
     const { history, inserts } = gatedHistory();
-    const { pump } = pumpOf(history, { intervalMs: 150 });
-    await pump.add(entry(0, [1]));
+    const { add, drained } = pumpOf(history, { intervalMs: 150 });
+    await add(entry(0, [1]));
     await turns();
     inserts[0]!.finish();
     await turns();
     const started = Date.now();
-    await pump.add(entry(0, [2]));
+    await add(entry(0, [2]));
     await turns();
     expect(inserts).toHaveLength(1);
     await expect.poll(() => inserts.length, { timeout: 2000, interval: 5 }).toBe(2);
     expect(Date.now() - started).toBeGreaterThanOrEqual(100);
     inserts[1]!.finish();
-    await pump.drained();
+    await drained();
   });
 
   it('holds a partition from its first entry until its last one landed', async () => {
     const { history, inserts } = gatedHistory();
-    const { pump, holds } = pumpOf(history);
+    const { add, drained, holds } = pumpOf(history);
     expect(await holds.anyHeld([P0])).toBe(false);
-    await pump.add(entry(0, [1]));
+    await add(entry(0, [1]));
     expect(await holds.anyHeld([P0])).toBe(true);
     expect(await holds.anyHeld([P1])).toBe(false);
     await turns();
-    await pump.add(entry(0, [2]));
+    await add(entry(0, [2]));
     inserts[0]!.finish();
     await turns();
     expect(await holds.anyHeld([P0])).toBe(true);
     inserts[1]!.finish();
-    await pump.drained();
+    await drained();
     expect(await holds.anyHeld([P0])).toBe(false);
   });
 
   it('after a failed insert that landed, inserts only what history lacks', async () => {
     const { history, inserts, stored } = gatedHistory();
-    const { pump, landed } = pumpOf(history);
-    await pump.add(entry(0, [1, 2]));
+    const { add, drained, landed } = pumpOf(history);
+    await add(entry(0, [1, 2]));
     await turns();
-    await pump.add(entry(0, [3]));
+    await add(entry(0, [3]));
     inserts[0]!.finish('land-then-fail');
     // its retry finds both rows in history and has nothing left to insert: the next insert is
     // the second entry's
@@ -160,17 +172,38 @@ describe('history pump', () => {
     await expect.poll(() => inserts.length, { timeout: 2000, interval: 5 }).toBe(3);
     expect(inserts[2]!.offsets).toEqual(['0:3']);
     inserts[2]!.finish();
-    await pump.drained();
+    await drained();
     expect(stored.map((e) => e.offset)).toEqual([1, 2, 3]);
     expect(landed.map((l) => l.events)).toEqual([2, 1]);
   });
 
+  it('records progress once the live write is done too, and none for a failed one', async () => {
+    const { history, inserts } = gatedHistory();
+    const { add, drained, landed } = pumpOf(history);
+    let liveDone!: () => void;
+    await add(entry(0, [1]), new Promise<void>((resolve) => (liveDone = resolve)));
+    const failed = Promise.reject(new Error('given up'));
+    failed.catch(() => undefined);
+    await add(entry(1, [5]), failed);
+    await turns();
+    inserts[0]!.finish();
+    await turns();
+    expect(landed).toEqual([]);
+    liveDone();
+    await expect.poll(() => inserts.length, { timeout: 2000, interval: 5 }).toBe(2);
+    inserts[1]!.finish();
+    await drained();
+    expect(landed).toEqual([
+      { progress: [{ ...P0, offset: 1, recordTimestamp: 1001 }], events: 1 },
+    ]);
+  });
+
   it('makes add wait while more rows than maxRows have not landed', async () => {
     const { history, inserts } = gatedHistory();
-    const { pump } = pumpOf(history, { maxRows: 2 });
-    await pump.add(entry(0, [1, 2]));
+    const { add, drained } = pumpOf(history, { maxRows: 2 });
+    await add(entry(0, [1, 2]));
     let third = false;
-    const adding = pump.add(entry(0, [3])).then(() => (third = true));
+    const adding = add(entry(0, [3])).then(() => (third = true));
     await turns();
     expect(third).toBe(false);
     inserts[0]!.finish();
@@ -178,6 +211,6 @@ describe('history pump', () => {
     expect(third).toBe(true);
     await turns();
     inserts[1]!.finish();
-    await pump.drained();
+    await drained();
   });
 });

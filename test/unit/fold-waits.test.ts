@@ -85,8 +85,9 @@ describe('fold waits', () => {
     const { batch, heartbeats } = batchOf(5);
     await fold.onAssigned([{ topic: TOPIC, partition: 0 }]);
 
-    await fold.onBatch(batch);
-    await fold.drained();
+    await (
+      await fold.onBatch(batch)
+    )?.durable;
 
     expect(waits).toEqual([
       { step: 'mappings', attempt: 1 },

@@ -28,8 +28,8 @@ const sortPartitions = (a: TopicPartition, b: TopicPartition) =>
 
 /**
  * A single-member consumer group over the embedded log: every partition of the topics is
- * assigned to it, each tailed by its own loop that wakes on appends. Positions are committed
- * durably after each batch.
+ * assigned to it, each tailed by its own loop that wakes on appends. A batch's position is
+ * committed durably once the batch is (onBatch's outcome); a stop waits for that.
  */
 export function createEmbeddedConsumer(options: EmbeddedConsumerOptions): EventLogConsumer {
   const { groupId, topics, store, logger } = options;
@@ -40,6 +40,8 @@ export function createEmbeddedConsumer(options: EmbeddedConsumerOptions): EventL
   let starting: Promise<void> | undefined;
   let assigned: PartitionLog[] = [];
   let loops: Promise<void>[] = [];
+  /** Commits waiting for their batch to be durable. */
+  const commits = new Set<Promise<void>>();
   let shutdown: Promise<void> | undefined;
 
   const finish = async (failure: unknown, notify: boolean) => {
@@ -47,6 +49,7 @@ export function createEmbeddedConsumer(options: EmbeddedConsumerOptions): EventL
     stopSignal.fire();
     await starting?.catch(() => undefined);
     await Promise.all(loops);
+    await Promise.allSettled([...commits]);
     try {
       if (assigned.length > 0)
         await handlers!.onRevoked(assigned.map(({ topic, partition }) => ({ topic, partition })));
@@ -76,9 +79,25 @@ export function createEmbeddedConsumer(options: EmbeddedConsumerOptions): EventL
         }
         const { records, next } = await log.read(cursor, MAX_BATCH_RECORDS, MAX_BATCH_BYTES);
         if (state !== 'running') break;
-        await handlers!.onBatch({ ...batchBase, records, highWatermark: log.endOffset() });
+        const outcome = await handlers!.onBatch({
+          ...batchBase,
+          records,
+          highWatermark: log.endOffset(),
+        });
         cursor = next;
-        await positions.commit(key, cursor.offset);
+        const commit = () => positions.commit(key, next.offset);
+        if (!outcome) await commit();
+        else {
+          const committed = outcome.durable.then(commit, (error: unknown) => {
+            logger.error(
+              { err: error, groupId, partition: key },
+              'embedded log: consumer stopped by an error',
+            );
+            void halt(error, true);
+          });
+          commits.add(committed);
+          void committed.finally(() => commits.delete(committed));
+        }
       }
     } catch (error) {
       logger.error(

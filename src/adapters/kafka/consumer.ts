@@ -2,6 +2,7 @@ import type { Admin, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '../../logger.js';
 import {
   partitionKey,
+  type BatchOutcome,
   type ConsumerHandlers,
   type EventLogConsumer,
   type TopicPartition,
@@ -23,6 +24,16 @@ export interface KafkaConsumerOptions {
 const byPartition = (a: TopicPartition, b: TopicPartition) =>
   a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition;
 
+/** Waits for the promises to settle, or for `ms` to pass. */
+async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.allSettled(promises),
+    new Promise((resolve) => (timer = setTimeout(resolve, ms))),
+  ]);
+  clearTimeout(timer);
+}
+
 const isRebalancing = (error: unknown) =>
   ['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION'].includes(
     (error as { type?: string }).type ?? '',
@@ -34,7 +45,10 @@ const isRebalancing = (error: unknown) =>
  * revoked (eager protocol: positions restart from the commits), and at each join the partitions
  * are announced to onAssigned. Batches wait for those handlers; a seek that onAssigned asks for
  * makes kafkajs drop the batch fetched before it and fetch again from the new position.
- * After onBatch resolves, lastOffset + 1 is committed for that partition alone.
+ * lastOffset + 1 is committed for that partition alone once the batch is durable (onBatch's
+ * outcome), unless the partition moved meanwhile; a stop waits for that at most half a session,
+ * well inside the process's shutdown deadline (what is not durable then is read again from the
+ * sinks' offsets by the next owner).
  */
 export function createKafkaConsumer(options: KafkaConsumerOptions): EventLogConsumer {
   const { kafka, groupId, topics, logger, heartbeatIntervalMs } = options;
@@ -58,6 +72,8 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): EventLogCons
   let transition = Promise.resolve();
   let pendingSteps = 0;
   const inFlight = new Set<Promise<void>>();
+  /** Commits waiting for their batch to be durable. */
+  const commits = new Set<Promise<void>>();
   let shutdown: Promise<void> | undefined;
   let failure: unknown;
 
@@ -131,6 +147,7 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): EventLogCons
       // Not running (never joined, or kafkajs gave up): nothing to pause.
     }
     await Promise.allSettled([...inFlight]);
+    await settledWithin([...commits], options.sessionTimeoutMs / 2);
     await transition;
     const lost = owned;
     owned = [];
@@ -175,8 +192,9 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): EventLogCons
     const { topic, partition } = batch;
     const batchGeneration = generation;
     const stale = () => state !== 'running' || generation !== batchGeneration || payload.isStale();
+    let outcome: BatchOutcome | void;
     try {
-      await heartbeating(payload, () =>
+      outcome = await heartbeating(payload, () =>
         handlers.onBatch({
           topic,
           partition,
@@ -201,10 +219,27 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): EventLogCons
     }
     const last = batch.lastOffset();
     payload.resolveOffset(last);
-    // Thrown commit errors reach kafkajs, which rejoins on a rebalance and retries the rest.
-    await payload.commitOffsetsIfNecessary({
-      topics: [{ topic, partitions: [{ partition, offset: String(Number(last) + 1) }] }],
-    });
+    const offset = String(Number(last) + 1);
+    if (!outcome) {
+      // Thrown commit errors reach kafkajs, which rejoins on a rebalance and retries the rest.
+      await payload.commitOffsetsIfNecessary({
+        topics: [{ topic, partitions: [{ partition, offset }] }],
+      });
+      return;
+    }
+    const committed = outcome.durable
+      .then(
+        async () => {
+          if (generation === batchGeneration)
+            await consumer.commitOffsets([{ topic, partition, offset }]);
+        },
+        (error: unknown) => fail(error),
+      )
+      .catch((error: unknown) =>
+        logger.debug({ err: error, groupId, topic, partition }, 'kafka: commit failed'),
+      );
+    commits.add(committed);
+    void committed.finally(() => commits.delete(committed));
   };
 
   return {
