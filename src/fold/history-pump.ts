@@ -53,8 +53,15 @@ interface Queued {
 }
 
 /**
+ * An insert of at least this share of maxRows goes without waiting for the interval: the interval
+ * keeps small inserts (a part per table each, whatever their size) few, and rows are what a big
+ * one costs.
+ */
+const BIG_INSERT_SHARE = 10;
+
+/**
  * Inserts history on its own schedule instead of once per consumed batch: one insert in flight,
- * at most one per interval, each taking every entry that arrived meanwhile. A batch is done once
+ * at most one per interval unless it is big, each taking every entry that arrived meanwhile. A batch is done once
  * the live windows hold it and its entry is taken on, so the next one is fetched without waiting
  * for ClickHouse, which takes about as long for one row as for thousands (a new part per table).
  * An insert that failed may have landed: before it is tried again, history's offsets say which
@@ -70,6 +77,7 @@ export function createHistoryPump(options: HistoryPumpOptions): HistoryPump {
   let running: Promise<void> | undefined;
   let failure: { error: unknown } | undefined;
   let roomWaiters: (() => void)[] = [];
+  const queuedRows = () => queue.reduce((sum, { rows }) => sum + rows, 0);
   const rethrow = () => {
     if (failure) throw failure.error;
   };
@@ -89,8 +97,7 @@ export function createHistoryPump(options: HistoryPumpOptions): HistoryPump {
 
   async function pump(): Promise<void> {
     while (queue.length > 0) {
-      const wait = lastStart + options.intervalMs - clock();
-      if (wait > 0) await sleep(wait);
+      await intervalOrBigInsert();
       const taken = take();
       try {
         if (taken.some(({ entry }) => entry.events.length > 0)) {
@@ -108,6 +115,22 @@ export function createHistoryPump(options: HistoryPumpOptions): HistoryPump {
       }
       land(taken);
     }
+  }
+
+  /** Wakes the pump waiting for the interval: an add that made the queue big. */
+  let wakeEarly: (() => void) | undefined;
+  const big = () => queuedRows() >= options.maxRows / BIG_INSERT_SHARE;
+
+  async function intervalOrBigInsert(): Promise<void> {
+    const wait = lastStart + options.intervalMs - clock();
+    if (wait <= 0 || big()) return;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      wakeEarly = resolve;
+      timer = setTimeout(resolve, wait);
+    });
+    clearTimeout(timer);
+    wakeEarly = undefined;
   }
 
   /** The entries whose live write succeeded too: the others' batches were given up. */
@@ -188,6 +211,7 @@ export function createHistoryPump(options: HistoryPumpOptions): HistoryPump {
       landed.catch(() => undefined);
       queue.push({ entry, rows: entry.events.length, land, fail });
       unlandedRows += entry.events.length;
+      if (big()) wakeEarly?.();
       run();
       while (unlandedRows > options.maxRows && !stale() && !failure)
         await Promise.race([new Promise<void>((wake) => roomWaiters.push(wake)), sleep(1000)]);

@@ -140,6 +140,22 @@ describe('history pump', () => {
     await drained();
   });
 
+  it('does not hold a big insert back for the interval', async () => {
+    const { history, inserts } = gatedHistory();
+    const { add, drained } = pumpOf(history, { intervalMs: 60_000, maxRows: 100 });
+    await add(entry(0, [1]));
+    await turns();
+    inserts[0]!.finish();
+    await add(entry(0, [2]));
+    await turns();
+    // one row: it waits for the interval
+    expect(inserts).toHaveLength(1);
+    await add(entry(0, [3, 4, 5, 6, 7, 8, 9, 10, 11, 12]));
+    await expect.poll(() => inserts.length, { timeout: 2000, interval: 5 }).toBe(2);
+    inserts[1]!.finish();
+    await drained();
+  });
+
   it('holds a partition from its first entry until its last one landed', async () => {
     const { history, inserts } = gatedHistory();
     const { add, drained, holds } = pumpOf(history);
