@@ -10,11 +10,10 @@ import { quoteString } from '../../src/adapters/clickhouse/sql.js';
 import { createRedisHistoryHolds } from '../../src/adapters/redis/history-holds.js';
 import { createEngines, type Engines } from '../../src/app/engines.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { eventLimitsFrom } from '../../src/events/validate.js';
 import { createFold } from '../../src/fold/fold.js';
-import type { LogRecord, PartitionBatch } from '../../src/ports/event-log.js';
 import type { HistoryStore } from '../../src/ports/history.js';
 import { memoryLogger } from '../support/app.js';
+import { testFoldOptions, viewBatch } from '../support/fold.js';
 import { freshName, testEnv } from '../support/services.js';
 
 const prefix = () => `${testEnv().REDIS_PREFIX}.${randomUUID().slice(0, 6)}`;
@@ -79,25 +78,7 @@ describe('a partition taken over while its history rows are on their way', () =>
         await set.history.insert(events);
       },
     };
-    return createFold({
-      live: set.live,
-      history,
-      holds: set.holds,
-      dedup: set.dedup,
-      reference: set.reference,
-      changes: set.changes,
-      progress: set.progress,
-      deadLetters: { send: async () => undefined },
-      decode: {
-        limits: eventLimitsFrom(config.fold),
-        maxMessageBytes: config.fold.MAX_MESSAGE_BYTES,
-        defaultTenant: 'default',
-        isKnownTenant: (tenant) => tenant === 'default',
-      },
-      dedupTtlMs: 60_000,
-      historyFlushRows: 10_000,
-      historyFlushMs: 0,
-    });
+    return createFold(testFoldOptions(set, config, { history }));
   }
 
   it('reads history after they landed and inserts none of them twice', async () => {
@@ -105,22 +86,8 @@ describe('a partition taken over while its history rows are on their way', () =>
     const config = loadConfig({ ...services, REDIS_PREFIX: prefix(), NODE_ENV: 'test' });
     const topic = freshName('holds');
     const partition = { topic, partition: 0 };
-    const now = Date.now();
-    const records: LogRecord[] = Array.from({ length: 10 }, (_, offset) => ({
-      ...partition,
-      offset,
-      timestamp: now,
-      key: null,
-      headers: {},
-      value: Buffer.from(JSON.stringify({ name: 'view', timestamp: new Date(now).toISOString() })),
-    }));
-    const batch: PartitionBatch = {
-      ...partition,
-      records,
-      highWatermark: records.length,
-      heartbeat: async () => undefined,
-      isStale: () => false,
-    };
+    const { batch } = viewBatch(partition, 10);
+    const { records } = batch;
     const slowInsertMs = 1500;
     const first = await consumer(config, slowInsertMs);
     const second = await consumer(config);

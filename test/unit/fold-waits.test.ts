@@ -8,10 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createEngines, type Engines } from '../../src/app/engines.js';
 import { loadConfig } from '../../src/config.js';
 import { DependencyUnavailableError } from '../../src/errors.js';
-import { eventLimitsFrom } from '../../src/events/validate.js';
 import { createFold } from '../../src/fold/fold.js';
-import type { LogRecord, PartitionBatch } from '../../src/ports/event-log.js';
 import { memoryLogger } from '../support/app.js';
+import { testFoldOptions, viewBatch } from '../support/fold.js';
 
 const TOPIC = 'events';
 let dir: string | undefined;
@@ -29,52 +28,17 @@ async function foldWith(refreshMappings: () => Promise<void>) {
   const config = loadConfig({ DATA_DIR: dir, NODE_ENV: 'test' });
   engines = await createEngines(config, memoryLogger(config).logger);
   const waits: { step: string; attempt: number }[] = [];
-  const fold = createFold({
-    live: engines.live,
-    history: engines.history,
-    holds: engines.holds,
-    dedup: engines.dedup,
-    reference: engines.reference,
-    changes: engines.changes,
-    progress: engines.progress,
-    deadLetters: { send: async () => undefined },
-    decode: {
-      limits: eventLimitsFrom(config.fold),
-      maxMessageBytes: config.fold.MAX_MESSAGE_BYTES,
-      defaultTenant: 'default',
-      isKnownTenant: (tenant) => tenant === 'default',
-    },
-    dedupTtlMs: 60_000,
-    historyFlushRows: 1,
-    historyFlushMs: 0,
-    refreshMappings,
-    onRetry: (step, _error, attempt) => waits.push({ step, attempt }),
-  });
+  const fold = createFold(
+    testFoldOptions(engines, config, {
+      historyFlushRows: 1,
+      refreshMappings,
+      onRetry: (step, _error, attempt) => waits.push({ step, attempt }),
+    }),
+  );
   return { fold, waits };
 }
 
-function batchOf(count: number) {
-  const now = Date.now();
-  const records: LogRecord[] = Array.from({ length: count }, (_, offset) => ({
-    topic: TOPIC,
-    partition: 0,
-    offset,
-    timestamp: now,
-    key: null,
-    headers: {},
-    value: Buffer.from(JSON.stringify({ name: 'view', timestamp: new Date(now).toISOString() })),
-  }));
-  let heartbeats = 0;
-  const batch: PartitionBatch = {
-    topic: TOPIC,
-    partition: 0,
-    records,
-    highWatermark: count,
-    heartbeat: async () => void heartbeats++,
-    isStale: () => false,
-  };
-  return { batch, heartbeats: () => heartbeats };
-}
+const batchOf = (count: number) => viewBatch({ topic: TOPIC, partition: 0 }, count);
 
 describe('fold waits', () => {
   it('reports each wait of the mapping refresh, heartbeats, then folds the batch', async () => {
