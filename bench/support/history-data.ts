@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { quoteString } from '../../src/adapters/clickhouse/sql.js';
 
 /** The first instant of the generated history (whole days from here). */
 export const HISTORY_START_S = Math.floor(Date.UTC(2024, 0, 1) / 1000);
@@ -77,7 +78,7 @@ async function waitForMerges(
     }
     const rows = await (
       await client.query({
-        query: `SELECT count() AS n FROM system.merges WHERE database = '${database}'`,
+        query: `SELECT count() AS n FROM system.merges WHERE database = ${quoteString(database)}`,
         format: 'JSONEachRow',
       })
     ).json<{ n: string }>();

@@ -61,9 +61,10 @@ const BIG_INSERT_SHARE = 10;
 
 /**
  * Inserts history on its own schedule instead of once per consumed batch: one insert in flight,
- * at most one per interval unless it is big, each taking every entry that arrived meanwhile. A batch is done once
- * the live windows hold it and its entry is taken on, so the next one is fetched without waiting
- * for ClickHouse, which takes about as long for one row as for thousands (a new part per table).
+ * at most one per interval unless it is big, each taking every entry that arrived meanwhile. A
+ * batch is done once the live windows hold it and its entry is taken on, so the next one is
+ * fetched without waiting for ClickHouse, which takes about as long for one row as for thousands
+ * (a new part per table).
  * An insert that failed may have landed: before it is tried again, history's offsets say which
  * entries' events it already holds, and those leave it (an insert lands whole or not at all).
  */
@@ -77,7 +78,6 @@ export function createHistoryPump(options: HistoryPumpOptions): HistoryPump {
   let running: Promise<void> | undefined;
   let failure: { error: unknown } | undefined;
   let roomWaiters: (() => void)[] = [];
-  const queuedRows = () => queue.reduce((sum, { rows }) => sum + rows, 0);
   const rethrow = () => {
     if (failure) throw failure.error;
   };
@@ -119,7 +119,7 @@ export function createHistoryPump(options: HistoryPumpOptions): HistoryPump {
 
   /** Wakes the pump waiting for the interval: an add that made the queue big. */
   let wakeEarly: (() => void) | undefined;
-  const big = () => queuedRows() >= options.maxRows / BIG_INSERT_SHARE;
+  const big = () => rowsOf(queue) >= options.maxRows / BIG_INSERT_SHARE;
 
   async function intervalOrBigInsert(): Promise<void> {
     const wait = lastStart + options.intervalMs - clock();
@@ -188,7 +188,7 @@ export function createHistoryPump(options: HistoryPumpOptions): HistoryPump {
       }
     }
     if (free.length > 0) options.holds.release(free).catch(() => undefined);
-    unlandedRows -= taken.reduce((sum, { rows }) => sum + rows, 0);
+    unlandedRows -= rowsOf(taken);
     for (const queued of taken) queued.land();
     const waiters = roomWaiters;
     roomWaiters = [];
@@ -233,4 +233,4 @@ function progressOf(taken: Queued[]): PartitionProgress[] {
   return [...last.values()];
 }
 
-const rowsOf = (taken: Queued[]) => taken.reduce((sum, { rows }) => sum + rows, 0);
+const rowsOf = (entries: Queued[]) => entries.reduce((sum, { rows }) => sum + rows, 0);

@@ -1,5 +1,6 @@
 import type { Admin, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '../../logger.js';
+import { withDeadline } from '../../observability/deadline.js';
 import {
   partitionKey,
   type BatchOutcome,
@@ -23,16 +24,6 @@ export interface KafkaConsumerOptions {
 
 const byPartition = (a: TopicPartition, b: TopicPartition) =>
   a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition;
-
-/** Waits for the promises to settle, or for `ms` to pass. */
-async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    Promise.allSettled(promises),
-    new Promise((resolve) => (timer = setTimeout(resolve, ms))),
-  ]);
-  clearTimeout(timer);
-}
 
 const isRebalancing = (error: unknown) =>
   ['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION'].includes(
@@ -147,7 +138,13 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): EventLogCons
       // Not running (never joined, or kafkajs gave up): nothing to pause.
     }
     await Promise.allSettled([...inFlight]);
-    await settledWithin([...commits], options.sessionTimeoutMs / 2);
+    await withDeadline(
+      Promise.allSettled([...commits]),
+      options.sessionTimeoutMs / 2,
+      'batches becoming durable',
+    ).catch((error: unknown) =>
+      logger.warn({ err: error, groupId }, 'kafka: stopping with batches not durable yet'),
+    );
     await transition;
     const lost = owned;
     owned = [];
