@@ -1,3 +1,5 @@
+// The event-log contract (event-log.contract.ts, where its cases and assertions live) on the
+// embedded log.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

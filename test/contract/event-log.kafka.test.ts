@@ -1,3 +1,4 @@
+// The event-log contract (event-log.contract.ts, where its cases and assertions live) on Kafka.
 import { pino } from 'pino';
 import { createKafkaEventLog } from '../../src/adapters/kafka/event-log.js';
 import { freshName, testEnv } from '../support/services.js';

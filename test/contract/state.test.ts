@@ -1,3 +1,4 @@
+// The state contract (state.contract.ts, where its cases and assertions live) on Redis and SQLite.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
