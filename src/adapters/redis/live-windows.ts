@@ -261,11 +261,6 @@ export function createRedisLiveWindows(options: RedisLiveWindowsOptions): RedisL
 
       const groups = new Map<string | null, WindowStats>();
       const userKeys = new Map<WindowStats, string[]>();
-      const addUserKey = (stats: WindowStats, key: string) => {
-        const list = userKeys.get(stats);
-        if (list) list.push(key);
-        else userKeys.set(stats, [key]);
-      };
       buckets.forEach((bucket, b) => {
         const scalars = replies[b * perBucket] as (string | null)[];
         const sketches = wantsSketch ? (replies[b * perBucket + 1] as (string | null)[]) : null;
@@ -275,18 +270,19 @@ export function createRedisLiveWindows(options: RedisLiveWindowsOptions): RedisL
           let stats = groups.get(name);
           if (!stats) groups.set(name, (stats = emptyWindowStats(name)));
           mergeScalars(stats, decodeScalars(scalars[j]!));
-          if (wantsUsers) addUserKey(stats, keys.users(bucket, series));
+          if (wantsUsers) {
+            const list = userKeys.get(stats);
+            if (list) list.push(keys.users(bucket, series));
+            else userKeys.set(stats, [keys.users(bucket, series)]);
+          }
           const sketch = sketches?.[j];
           if (sketch) decodeSketchInto(stats.sketch, sketch);
         });
       });
 
       // The sketches minutes lack, from their seconds: for the groups the minutes' stats hold.
-      const lacking = known.flatMap((series) => {
-        const stats = groups.get(match(series) as string | null);
-        return stats ? [{ series, stats }] : [];
-      });
-      if (notRolledUp.length > 0 && lacking.length > 0) {
+      const lacking = notRolledUp.length === 0 ? [] : seriesOfGroups(known, match, groups);
+      if (lacking.length > 0) {
         const pipeline = redis.pipeline();
         for (const second of notRolledUp)
           pipeline.hmget(keys.sketch(secondBucket(second)), ...lacking.map((l) => l.series));
@@ -337,6 +333,19 @@ async function seriesInWindow(
   for (const reply of await exec(pipeline))
     for (const series of reply as string[]) if (match(series) !== undefined) names.add(series);
   return [...names];
+}
+
+/** The series that belong to one of these groups, with the group's stats. */
+function seriesOfGroups(
+  known: string[],
+  match: (series: string) => string | null | undefined,
+  groups: Map<string | null, WindowStats>,
+): { series: string; stats: WindowStats }[] {
+  return known.flatMap((series) => {
+    const name = match(series);
+    const stats = name === undefined ? undefined : groups.get(name);
+    return stats ? [{ series, stats }] : [];
+  });
 }
 
 /** The seconds of these minutes past their rolled-up marks (as read: a second, or null for none). */
