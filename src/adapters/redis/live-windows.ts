@@ -122,15 +122,14 @@ export function createRedisLiveWindows(options: RedisLiveWindowsOptions): RedisL
       order(
         remembered ? sentUsers.unsent(users.bucketEndSec, users.key, users.members) : users.members,
       );
-    const written: ReturnType<typeof buildScript>[] = [];
-    // Each script goes out as soon as it is built: Redis runs it while the next one is built.
-    const replies = await Promise.all(
-      groups.map(({ delta, ranges }) => {
-        const script = buildScript(keys, delta, ranges, horizonMs, toSend);
-        written.push(script);
-        return scripts[APPLY](script.keys.length, script.keys, script.args);
-      }),
-    );
+    // One write for all groups' scripts: each round trip costs both processes a wake-up.
+    const pipeline = redis.pipeline() as ChainableCommander & LiveCommands;
+    const written = groups.map(({ delta, ranges }) => {
+      const script = buildScript(keys, delta, ranges, horizonMs, toSend);
+      pipeline[APPLY](script.keys.length, script.keys, script.args);
+      return script;
+    });
+    const replies = (await exec(pipeline)) as [status: number, stored: number][];
     written.forEach(({ group, minutes, sent }, i) => {
       if (replies[i]![0] !== 1) return;
       for (const { bucketEndSec, key, members } of sent)
