@@ -3,7 +3,7 @@
 // Batches like a busy partition: 10 000 events, 3 dimensions (country 20, device 3, plan 4),
 // 1 000 users, spread over 2 seconds of event time; consecutive batches move on 2 seconds.
 // BATCH, BATCHES, USERS and SPAN (ms of event time per batch) change that: BATCH=500 SPAN=50
-// USERS=50000 writes like a fold at 10 000 events/s. The minutes' rollups count as part of apply.
+// USERS=50000 writes like a fold at 10 000 events/s.
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createRedisLiveWindows } from '../src/adapters/redis/live-windows.js';
@@ -119,8 +119,7 @@ async function memoryByKind(redis: Redis, group: string) {
 async function main() {
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   const prefix = `bench.lw.${randomBytes(4).toString('hex')}`;
-  // rolled up where measured, not on a timer
-  const store = createRedisLiveWindows({ redis, prefix, horizonMs: HORIZON_MS, rollUpEveryMs: 0 });
+  const store = createRedisLiveWindows({ redis, prefix, horizonMs: HORIZON_MS });
   const nowMs = Date.now();
   const batches = Array.from({ length: WARMUP + BATCHES }, (_, i) => makeBatch(i));
   // the same shape again under another tenant: its keys are new to Redis and to the adapter
@@ -152,7 +151,6 @@ async function main() {
     const applied = await measure(redis, async () => {
       for (let i = 0; i < deltas.length; i++) await apply(deltas[i]!, 0, WARMUP + i);
     });
-    const rolledUp = await measure(redis, () => store.rollUp());
     const inApply = diff(await redisCommandStats(redis), statsBefore);
     const memoryAfter = await usedMemory(redis);
 
@@ -160,7 +158,6 @@ async function main() {
     const endToEnd = await measure(redis, async () => {
       for (let i = 0; i < others.length; i++)
         await apply(aggregateLive(others[i]!, { nowMs, horizonMs: HORIZON_MS }).groups, 1, i);
-      await store.rollUp();
     });
 
     // Baseline: as many raw HINCRBYs as Redis ran commands during apply, 10k per pipeline.
@@ -191,7 +188,6 @@ async function main() {
     console.table({
       'aggregateLive (events)': row(aggregate),
       'apply (events)': row(applied),
-      'rollup of the minutes (events)': row(rolledUp),
       'aggregate + apply (events)': row(endToEnd),
       [`baseline: ${commands} HINCRBY (commands)`]: row(baseline, commands),
     });

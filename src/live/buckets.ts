@@ -1,10 +1,11 @@
 import type { BucketStats } from '../ports/live-windows.js';
-import { mergeScalars, type ScalarStats } from './stats.js';
+import { emptyStats, mergeStats } from './stats.js';
 
 /**
  * Two bucket levels keep long windows cheap: every second, and every minute (the merge of its 60
- * seconds). A window reads whole minutes where it can and seconds at its edges: a 1 h window is
- * about 60 minute buckets plus at most 118 seconds. Buckets are named by their first epoch second.
+ * seconds, written in the same atomic step). A window reads whole minutes where it can and
+ * seconds at its edges: a 1 h window is about 60 minute buckets plus at most 118 seconds.
+ * Buckets are named by their first epoch second.
  */
 export const MINUTE_SECONDS = 60;
 
@@ -43,41 +44,17 @@ export function windowBuckets(fromMs: number, toMs: number): WindowBuckets {
 
 export type SecondBuckets = Map<number, Map<string, BucketStats>>;
 
-/** A series over a minute: its scalars and users merged over the minute's seconds. */
-export interface MinuteSeries extends ScalarStats {
-  users: ReadonlySet<string>;
-}
-
-/** A minute's seconds, and each series merged over them. */
-export interface MinuteOfSeconds {
-  series: Map<string, MinuteSeries>;
-  seconds: [second: number, series: Map<string, BucketStats>][];
-}
-
-/** Per-second stats grouped by minute (keyed by its first second), in the order they come. */
-export function groupByMinute(seconds: SecondBuckets): Map<number, MinuteOfSeconds> {
-  const minutes = new Map<number, MinuteOfSeconds>();
-  /** The users sets made here (the others are a second's, not to be changed) */
-  const own = new Set<Set<string>>();
+/** The minute buckets of per-second stats: each series' stats merged over the minute's seconds. */
+export function rollUpMinutes(seconds: SecondBuckets): SecondBuckets {
+  const minutes: SecondBuckets = new Map();
   for (const [second, series] of seconds) {
     const minute = minuteOf(second);
     let target = minutes.get(minute);
-    if (!target) minutes.set(minute, (target = { series: new Map(), seconds: [] }));
-    target.seconds.push([second, series]);
+    if (!target) minutes.set(minute, (target = new Map()));
     for (const [id, stats] of series) {
-      const merged = target.series.get(id);
-      if (!merged) {
-        // a minute of one second (the usual live write) shares that second's users
-        const { count, valueCount, sum, min, max, users } = stats;
-        target.series.set(id, { count, valueCount, sum, min, max, users });
-        continue;
-      }
-      mergeScalars(merged, stats);
-      if (stats.users.size === 0) continue;
-      let users = merged.users as Set<string>;
-      if (!own.has(users)) own.add((users = new Set(users)));
-      for (const user of stats.users) users.add(user);
-      merged.users = users;
+      let merged = target.get(id);
+      if (!merged) target.set(id, (merged = emptyStats()));
+      mergeStats(merged, stats);
     }
   }
   return minutes;

@@ -4,10 +4,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { createMemoryLiveWindows } from '../../src/adapters/memory/live-windows.js';
 import { createRedisLiveWindows } from '../../src/adapters/redis/live-windows.js';
-import { liveKeys } from '../../src/adapters/redis/live-keys.js';
 import { aggregateLive } from '../../src/live/aggregate.js';
-import { aggregateValue } from '../../src/live/compute.js';
-import type { LiveWindowStore } from '../../src/ports/live-windows.js';
 import { waitFor } from '../support/services.js';
 import { describeLiveWindowsContract } from './live-windows.contract.js';
 
@@ -25,47 +22,17 @@ async function deleteKeys(redis: Redis, prefix: string): Promise<number> {
   return deleted;
 }
 
-/**
- * The Redis store with its minutes rolled up after every write, by a clock `clockOffsetMs` off:
- * later writes then reach seconds already rolled up (late events), and reads meet minutes rolled
- * up in full, in part and not at all, whose sketches and users come from different keys.
- */
-const redisRollingUp = (clockOffsetMs: number) => async (horizonMs: number) => {
+describeLiveWindowsContract('redis', async (horizonMs) => {
   const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
   const prefix = freshPrefix();
-  const live = createRedisLiveWindows({
-    redis,
-    prefix,
-    horizonMs,
-    rollUpEveryMs: 0,
-    clock: () => Date.now() + clockOffsetMs,
-  });
-  const store: LiveWindowStore = {
-    ...live,
-    async apply(request) {
-      const conflicts = await live.apply(request);
-      await live.rollUp();
-      return conflicts;
-    },
-    async applyMerged(request) {
-      const refused = await live.applyMerged(request);
-      await live.rollUp();
-      return refused;
-    },
-  };
   return {
-    store,
+    store: createRedisLiveWindows({ redis, prefix, horizonMs }),
     async cleanup() {
-      await live.close();
       await deleteKeys(redis, prefix);
       await redis.quit();
     },
   };
-};
-
-// minutes up to 45.5 min ago rolled up, the one then in part, the later ones not at all
-describeLiveWindowsContract('redis', redisRollingUp(-45.5 * 60_000));
-describeLiveWindowsContract('redis, every minute rolled up', redisRollingUp(10 * 60_000));
+});
 
 describeLiveWindowsContract('memory', async (horizonMs) => {
   const store = createMemoryLiveWindows({ horizonMs });
@@ -91,22 +58,13 @@ describe('redis live windows: keys', () => {
     const prefix = freshPrefix();
     const horizonMs = 600_000;
     try {
+      const store = createRedisLiveWindows({ redis, prefix, horizonMs });
       const now = Date.now();
-      const store = createRedisLiveWindows({
-        redis,
-        prefix,
-        horizonMs,
-        rollUpEveryMs: 0,
-        clock: () => now + 60_000,
-      });
       const { groups } = aggregateLive([event(now - 1000)], { nowMs: now, horizonMs });
       await store.apply({ topic: 't', partition: 0, fromOffset: 0, toOffset: 0, groups });
-      // offsets; second: stats, sketch, HyperLogLogs of 4 series; minute: stats, HyperLogLogs
-      expect(await redis.keys(`${prefix}:*`)).toHaveLength(1 + (2 + 4) + (1 + 4));
-      await store.rollUp();
       const keys = await redis.keys(`${prefix}:*`);
-      // and the minute's sketch and rolled-up mark
-      expect(keys).toHaveLength(1 + (2 + 4) + (3 + 4));
+      // offsets; second and minute: stats, sketch, HyperLogLogs of 4 series
+      expect(keys).toHaveLength(1 + 2 * (2 + 4));
       const tags = new Set(keys.map((key) => key.slice(key.indexOf('{') + 1, key.indexOf('}'))));
       expect([...tags]).toEqual(['a%7Bb%7Dc|e%7Dv%7B']);
       for (const key of keys) {
@@ -134,84 +92,6 @@ describe('redis live windows: keys', () => {
       });
       await store.apply({ topic: 't', partition: 0, fromOffset: 0, toOffset: 0, groups });
       expect(await redis.keys(`${prefix}:*`)).toHaveLength(1);
-    } finally {
-      await deleteKeys(redis, prefix);
-      await redis.quit();
-    }
-  });
-});
-
-describe('redis live windows: rollup', () => {
-  it('rolls the sketches of each second into its minute once; a late one into a rolled second reaches both', async () => {
-    const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
-    const prefix = freshPrefix();
-    const horizonMs = 3_600_000;
-    const minute = Math.floor(Date.now() / 60_000) * 60_000 - 5 * 60_000;
-    let now = minute + 30_000;
-    try {
-      const store = createRedisLiveWindows({
-        redis,
-        prefix,
-        horizonMs,
-        rollUpEveryMs: 0,
-        clock: () => now,
-      });
-      let offset = 0;
-      const apply = (events: ReturnType<typeof event>[]) => {
-        const positioned = events.map((e) => ({ ...e, offset: offset++ }));
-        return store.apply({
-          topic: 't',
-          partition: 0,
-          fromOffset: positioned[0]!.offset,
-          toOffset: positioned[positioned.length - 1]!.offset,
-          groups: aggregateLive(positioned, { nowMs: now, horizonMs }).groups,
-        });
-      };
-      const at = (second: number, value: number) => ({ ...event(minute + second * 1000), value });
-      const read = async (aggregate: 'P50' | 'COUNT') => {
-        const [stats] = await store.read({
-          tenant: 'a{b}c',
-          metric: { event: 'e}v{', aggregate, filter: [], groupBy: null },
-          fromMs: minute,
-          toMs: minute + 60_000,
-          maxGroups: 1,
-        });
-        return aggregateValue(stats!, aggregate);
-      };
-      const keys = liveKeys(prefix);
-      const minuteBucket = keys.bucket(keys.group('a{b}c', 'e}v{'), 'm', minute / 1000);
-      const mark = () => redis.get(keys.rolled(minuteBucket));
-      /** The values the minute's own sketch of the total holds. */
-      const inMinuteSketch = async () =>
-        ((await redis.hget(keys.sketch(minuteBucket), '')) ?? '{}')
-          .split('|')
-          .flatMap((fragment) => Object.values(JSON.parse(fragment) as Record<string, number>))
-          .reduce((a, b) => a + b, 0);
-      // values 0..39: the element of rank 20 is 20, the sketch is within 1 % of it
-      const expectMedianOf40 = (p50: number | null) =>
-        expect(Math.abs(p50! - 20)).toBeLessThanOrEqual(0.2);
-
-      // seconds 10 and 40, 20 values each; at minute + 30 s second 10 is over, 40 is not
-      await apply(Array.from({ length: 20 }, (_, i) => at(10, i)));
-      await apply(Array.from({ length: 20 }, (_, i) => at(40, 20 + i)));
-      expect(await inMinuteSketch()).toBe(0);
-      await store.rollUp();
-      expect(await mark()).toBe(String(minute / 1000 + 27));
-      expect(await inMinuteSketch()).toBe(20);
-      expectMedianOf40(await read('P50'));
-
-      now = minute + 120_000;
-      await store.rollUp();
-      await store.rollUp();
-      expect(await mark()).toBe(String(minute / 1000 + 59));
-      expect(await inMinuteSketch()).toBe(40);
-      expectMedianOf40(await read('P50'));
-
-      // late, into a second rolled up: the minute hears of it from the write itself
-      await apply([at(10, 100), at(50, 101)]);
-      await store.rollUp();
-      expect(await inMinuteSketch()).toBe(42);
-      expect(await read('COUNT')).toBe(42);
     } finally {
       await deleteKeys(redis, prefix);
       await redis.quit();

@@ -11,12 +11,8 @@ import { keyPart } from './keys.js';
  *   <p>:lw:{<tenant>|<event>}:m<sec>            hash  the same for the minute starting at <sec>
  *   <p>:lw:{<tenant>|<event>}:s<sec>:q          hash  series -> sketch, JSON {key: count}
  *   <p>:lw:{<tenant>|<event>}:s<sec>:u:<series> HyperLogLog of the series' userIds
- *   <p>:lw:{<tenant>|<event>}:m<sec>:q, :u:<series>  the same for the minute, rolled up (below)
- *   <p>:lw:{<tenant>|<event>}:m<sec>:r          string: the minute's last second rolled up
  *   <p>:lw:{floors}:<topic>:<partition>         string: the partition's floor offset
  *
- * A minute's stats are written with its seconds; its sketches and HyperLogLogs are rolled up
- * from its seconds once they are over (live-rollup.lua): see createRedisLiveWindows.
  * Bucket keys expire a little after they leave the horizon; offsets and floors never expire.
  */
 export interface LiveKeys {
@@ -26,8 +22,6 @@ export interface LiveKeys {
   bucket(group: string, level: 's' | 'm', second: number): string;
   sketch(bucket: string): string;
   users(bucket: string, series: string): string;
-  /** A minute bucket's rolled-up mark. */
-  rolled(minuteBucket: string): string;
   floor(partition: TopicPartition): string;
 }
 
@@ -39,7 +33,6 @@ export function liveKeys(prefix: string): LiveKeys {
     bucket: (group, level, second) => `${group}:${level}${second}`,
     sketch: (bucket) => `${bucket}:q`,
     users: (bucket, series) => `${bucket}:u:${series}`,
-    rolled: (minuteBucket) => `${minuteBucket}:r`,
     floor: (tp) => `${root}{floors}:${keyPart(tp.topic)}:${tp.partition}`,
   };
 }
