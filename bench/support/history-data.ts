@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { quoteString } from '../../src/adapters/clickhouse/sql.js';
 
@@ -83,7 +84,7 @@ async function waitForMerges(
       })
     ).json<{ n: string }>();
     quiet = Number(rows[0]?.n ?? 0) === 0 ? quiet + 1 : 0;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
   }
   log(`  the load's merges done after ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -136,7 +136,7 @@ export function createFold(options: FoldOptions): Fold {
     maxRows: options.historyFlushRows,
     intervalMs: options.historyFlushMs,
     clock,
-    untilAvailable: (step, work) => untilAvailable(step, work),
+    untilAvailable,
     async onLanded(progress, events) {
       await options.progress.record(progress);
       metrics.folded.inc(undefined, events);

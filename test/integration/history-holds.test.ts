@@ -11,6 +11,7 @@ import { createRedisHistoryHolds } from '../../src/adapters/redis/history-holds.
 import { createEngines, type Engines } from '../../src/app/engines.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createFold } from '../../src/fold/fold.js';
+import { partitionKey } from '../../src/ports/event-log.js';
 import type { HistoryStore } from '../../src/ports/history.js';
 import { memoryLogger } from '../support/app.js';
 import { testFoldOptions, viewBatch } from '../support/fold.js';
@@ -100,7 +101,7 @@ describe('a partition taken over while its history rows are on their way', () =>
     // the partition moves: the second consumer starts where both sinks end, once they do
     const starts = await second.onAssigned([partition]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(slowInsertMs - 50);
-    expect(starts.get(`${topic}:0`)).toBe(records.length);
+    expect(starts.get(partitionKey(partition))).toBe(records.length);
     await outcome?.durable;
     // a redelivery of the same records changes nothing
     await (
