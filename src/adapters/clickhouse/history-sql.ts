@@ -186,7 +186,8 @@ export function bucketQuery(
   return (
     `SELECT ${source.group ?? "''"} AS grp, intDiv(toUInt32(${source.time}), ${seconds}) * ${seconds} AS bucket,` +
     ` ${source.n} AS n, ${vn} AS vn, ${v} AS v` +
-    ` FROM ${source.table} WHERE ${whereClause(source, plan)}${only} GROUP BY grp, bucket`
+    // A constant grp stays out of the key: grouping by it too cost a month at 1 h 2–6% more.
+    ` FROM ${source.table} WHERE ${whereClause(source, plan)}${only} GROUP BY ${source.group === null ? 'bucket' : 'grp, bucket'}`
   );
 }
 
