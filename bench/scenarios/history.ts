@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createMigrator } from '../../src/adapters/clickhouse/migrate.js';
 import { startApiProcess, type ApiProcess } from '../support/api-process.js';
+import { startServiceChild, type ServiceChild } from '../support/service-child.js';
 import { HISTORY_START_S, HISTORY_TENANT, loadHistoryData } from '../support/history-data.js';
 import { summariseLogLines } from '../support/log-lines.js';
 import { percentile } from '../support/stats.js';
 import { workspaceSettings } from '../support/service-settings.js';
+import { ROOT } from '../support/stack-env.js';
 import { createBenchWorkspace } from '../support/workspace.js';
 import type { Figure } from '../report/model.js';
 import { repeat, type Scenario } from './scenario.js';
@@ -20,6 +22,8 @@ const WARM_UPS = 2;
  * server in service has answered thousands.
  */
 const API_WARM_UPS = 200;
+/** Queries over which each server's CPU per query is read, its own alone. */
+const CPU_QUERIES = 300;
 
 /** Bucket start (epoch s) → count: every path's answer in one shape, to compare them. */
 type Answer = Map<number, number>;
@@ -28,8 +32,25 @@ const same = (a: Answer, b: Answer) =>
   a.size === b.size && [...a].every(([bucket, n]) => b.get(bucket) === n);
 
 interface Path {
-  name: 'api' | 'plain' | 'raw';
+  name: 'api' | 'bare' | 'plain' | 'raw';
   ask(): Promise<Answer>;
+}
+
+interface PointsReply {
+  data?: { history: { points: { time: string; value: number | null }[] }[] };
+  errors?: unknown;
+}
+
+/** POSTs and reads a `history` answer's points (the API's and the bare server's shape). */
+async function askForPoints(url: string, init: RequestInit): Promise<Answer> {
+  const reply = (await (await fetch(url, { method: 'POST', ...init })).json()) as PointsReply;
+  if (!reply.data) throw new Error(`history failed: ${JSON.stringify(reply.errors)}`);
+  return new Map(
+    reply.data.history[0]!.points.filter((p) => p.value !== null).map((p) => [
+      Date.parse(p.time) / 1000,
+      p.value!,
+    ]),
+  );
 }
 
 /** Times each path `queries` times, the paths interleaved so they share what the machine does. */
@@ -54,10 +75,12 @@ export const history: Scenario = {
     "(bench/support/history-data.ts: the rollups' views run on them as on real inserts; page_view is half); " +
     'timing starts once ClickHouse has finished the merges the bulk load started (data that arrives over a month is merged as it comes). ' +
     `The query: COUNT of page_view over the ${DAYS} days at 1 h (${DAYS * 24} buckets), asked ${c.historyQueries} times per repeat ` +
-    "over HTTP from this process, three ways interleaved: the API's `history` query (GraphQL, a child process " +
+    "over HTTP from this process, four ways interleaved: the API's `history` query (GraphQL, a child process " +
     'in production mode); the plain ClickHouse query over HTTP with no GraphQL, the one a ClickHouse user ' +
-    'would write over the hour rollup (`countMerge(event_count)` of `events_hour`); and the same answer from ' +
-    `raw events (\`count()\` of \`events\` by hour). All three answers must be equal. Warm-up: ${API_WARM_UPS} API queries (a fresh Node process runs unoptimised code at first), then ${WARM_UPS} of each.`,
+    'would write over the hour rollup (`countMerge(event_count)` of `events_hour`); that SQL through a bare Node ' +
+    "server (bench/support/bare-history-server.ts: HTTP in, the API's keep-alive reads, the 720 points out in the " +
+    'shape of `history`, no GraphQL), the floor of any API in front of this ClickHouse; and the same answer from ' +
+    `raw events (\`count()\` of \`events\` by hour). All four answers must be equal. Warm-up: ${API_WARM_UPS} API and bare queries (a fresh Node process runs unoptimised code at first), then ${WARM_UPS} of each.`,
   async run(c) {
     const workspace = createBenchWorkspace('history', {
       say: c.say,
@@ -74,6 +97,7 @@ export const history: Scenario = {
     const topic = `${workspace.kafkaPrefix}.events`;
     const apiKey = `bench-${randomBytes(16).toString('hex')}`;
     let api: ApiProcess | undefined;
+    let bare: ServiceChild<string> | undefined;
     const notes: string[] = [];
     const fromS = HISTORY_START_S;
     const toS = fromS + DAYS * 86_400;
@@ -102,15 +126,31 @@ export const history: Scenario = {
         }),
       });
       const apiUrl = api.url;
+      bare = await startServiceChild({
+        what: 'the bare history server',
+        command: process.execPath,
+        args: ['--import', 'tsx', 'bench/support/bare-history-server.ts'],
+        cwd: ROOT,
+        env: {
+          CLICKHOUSE_URL: env.CLICKHOUSE_URL,
+          CLICKHOUSE_DATABASE: database,
+          FROM_MS: String(fromS * 1000),
+          TO_MS: String(toS * 1000),
+          INTERVAL_MS: String(HOUR_S * 1000),
+        },
+        started: (entry) => entry.url,
+      });
+      const bareUrl = bare.value;
       const graphql = JSON.stringify({
         query: `{ history(metric: { event: "page_view" }, from: "${new Date(fromS * 1000).toISOString()}", to: "${new Date(toS * 1000).toISOString()}", interval: "1h") { points { time value } } }`,
       });
       const scope = `tenant = '${HISTORY_TENANT}' AND name = 'page_view'`;
+      const rollupSql =
+        `SELECT toUInt32(hour) AS bucket, countMerge(event_count) AS n FROM ${database}.events_hour` +
+        ` WHERE ${scope} AND dim_key = '' AND dim_value = '' AND hour >= toDateTime(${fromS}) AND hour < toDateTime(${toS})` +
+        ' GROUP BY bucket ORDER BY bucket';
       const sql = {
-        plain:
-          `SELECT toUInt32(hour) AS bucket, countMerge(event_count) AS n FROM ${database}.events_hour` +
-          ` WHERE ${scope} AND dim_key = '' AND dim_value = '' AND hour >= toDateTime(${fromS}) AND hour < toDateTime(${toS})` +
-          ' GROUP BY bucket ORDER BY bucket FORMAT JSONEachRow',
+        plain: `${rollupSql} FORMAT JSONEachRow`,
         raw:
           `SELECT intDiv(toUInt32(ts), ${HOUR_S}) * ${HOUR_S} AS bucket, count() AS n FROM ${database}.events` +
           ` WHERE ${scope} AND ts >= toDateTime(${fromS}) AND ts < toDateTime(${toS})` +
@@ -129,50 +169,42 @@ export const history: Scenario = {
       const paths: Path[] = [
         {
           name: 'api',
-          async ask() {
-            const response = await fetch(apiUrl, {
-              method: 'POST',
+          ask: () =>
+            askForPoints(apiUrl, {
               headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
               body: graphql,
-            });
-            const reply = (await response.json()) as {
-              data?: { history: { points: { time: string; value: number | null }[] }[] };
-              errors?: unknown;
-            };
-            if (!reply.data) throw new Error(`history failed: ${JSON.stringify(reply.errors)}`);
-            return new Map(
-              reply.data.history[0]!.points.filter((p) => p.value !== null).map((p) => [
-                Date.parse(p.time) / 1000,
-                p.value!,
-              ]),
-            );
-          },
+            }),
         },
+        { name: 'bare', ask: () => askForPoints(bareUrl, { body: rollupSql }) },
         { name: 'plain', ask: () => askClickHouse(sql.plain) },
         { name: 'raw', ask: () => askClickHouse(sql.raw) },
       ];
-      const [viaApi, plain, raw] = await Promise.all(paths.map((p) => p.ask()));
-      if (!same(viaApi!, plain!) || !same(viaApi!, raw!))
+      const [viaApi, viaBare, plain, raw] = await Promise.all(paths.map((p) => p.ask()));
+      if (!same(viaApi!, viaBare!) || !same(viaApi!, plain!) || !same(viaApi!, raw!))
         throw new Error(
-          `the answers differ: API ${viaApi!.size} buckets, plain ${plain!.size}, raw ${raw!.size}`,
+          `the answers differ: API ${viaApi!.size} buckets, bare ${viaBare!.size}, plain ${plain!.size}, raw ${raw!.size}`,
         );
       const total = [...raw!.values()].reduce((a, b) => a + b, 0);
       notes.push(
-        `All three answers equal: ${viaApi!.size} buckets, ${total.toLocaleString('en')} page_views.`,
+        `All four answers equal: ${viaApi!.size} buckets, ${total.toLocaleString('en')} page_views.`,
       );
-      await time(
-        paths.filter((p) => p.name === 'api'),
-        API_WARM_UPS,
+      const servers = [
+        { path: paths.find((p) => p.name === 'api')!, usage: () => api!.usage() },
+        { path: paths.find((p) => p.name === 'bare')!, usage: () => bare!.usage() },
+      ];
+      for (const { path } of servers) await time([path], API_WARM_UPS);
+      const cpuMs: number[] = [];
+      for (const { path, usage } of servers) {
+        const before = usage().cpuSeconds;
+        await time([path], CPU_QUERIES);
+        cpuMs.push(((usage().cpuSeconds - before) * 1000) / CPU_QUERIES);
+      }
+      notes.push(
+        `CPU per query (/proc, over ${CPU_QUERIES} queries back to back after the warm-up): the API ` +
+          `${cpuMs[0]!.toFixed(2)} ms, the bare server ${cpuMs[1]!.toFixed(2)} ms; the rest of a path's time is waiting (ClickHouse, the other processes on the two cores).`,
       );
       await time(paths, WARM_UPS);
-      const cpuBefore = api.usage().cpuSeconds;
       const runs = await repeat(c, 'history', () => time(paths, c.historyQueries));
-      const apiCpuMs =
-        ((api.usage().cpuSeconds - cpuBefore) * 1000) / (c.historyQueries * c.repeats);
-      notes.push(
-        `The API process spends ${apiCpuMs.toFixed(1)} ms of CPU per history query (/proc, ` +
-          'over every timed query): its part of the gap to the plain query, the rest is waiting.',
-      );
       const of = (name: Path['name'], q: number) => runs.map((r) => percentile(r.get(name)!, q));
       const figures: Figure[] = [];
       const againstPlain = {
@@ -209,6 +241,20 @@ export const history: Scenario = {
               : {}),
           },
         );
+      figures.push(
+        {
+          measure: 'p50: a bare Node server (no GraphQL) against raw events',
+          unit: 'ms',
+          values: of('bare', 0.5),
+          baseline: { label: 'raw events over HTTP', values: of('raw', 0.5) },
+        },
+        {
+          measure: 'p50: the API against the bare Node server',
+          unit: 'ms',
+          values: of('api', 0.5),
+          baseline: { label: 'bare Node server, same SQL', values: of('bare', 0.5) },
+        },
+      );
       notes.push(
         `Each repeat: ${c.historyQueries} queries per path; the figures are that repeat's percentiles. ` +
           `Server CPU and rows read per query: \`system.query_log\` (see \`npx tsx bench/history.ts\`, which also times the other paths and aggregates).`,
@@ -216,6 +262,7 @@ export const history: Scenario = {
       return { figures, notes };
     } finally {
       await api?.stop();
+      await bare?.stop();
       if (api) notes.push(...summariseLogLines(api.problems).map((l) => `The API logged: ${l}`));
       await workspace.close(c.keep);
     }
