@@ -1,3 +1,4 @@
+import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   EventNamesDocument,
@@ -10,6 +11,10 @@ import {
 import { startHarness, type Harness } from './harness.js';
 
 const MIN = 60_000;
+
+interface ErrorsReply {
+  errors: { extensions: { code: string } }[];
+}
 const iso = (ms: number) => new Date(ms).toISOString();
 
 describe('queries and mutations over HTTP', () => {
@@ -275,6 +280,48 @@ describe('queries and mutations over HTTP', () => {
     const tables = (await h.services.reference.lookups()).get('acme');
     expect(tables?.[0]).toMatchObject({ table: 'ads', keyDimension: 'ad_id' });
     expect(tables?.[0]?.rows.get('a1')).toEqual({ campaign_id: 'c7' });
+  });
+
+  it('queries over GET answer as over POST, with the key; mutations over GET are refused', async () => {
+    const get = (query: string, variables: object, key?: string) =>
+      fetch(`${h.url}?${new URLSearchParams({ query, variables: JSON.stringify(variables) })}`, {
+        headers: {
+          accept: 'application/json',
+          ...(key ? { authorization: `Bearer ${key}` } : {}),
+        },
+      });
+    const variables = {
+      metric: { event: 'purchase', aggregate: 'SUM' as const },
+      from: iso(base),
+      to: iso(base + 5 * MIN),
+      interval: '5m',
+    };
+    const viaGet = await get(print(HistoryDocument), variables, h.keys.acme);
+    expect(viaGet.status).toBe(200);
+    const answer = (await viaGet.json()) as { data?: unknown };
+    expect(answer.data).toEqual({
+      history: [{ group: null, points: [{ time: iso(base), value: 52 }] }],
+    });
+    expect(answer.data).toEqual(
+      (await h.request(HistoryDocument, variables, h.keys.acme)).body.data,
+    );
+
+    const anonymous = await get('{ eventNames }', {});
+    expect(((await anonymous.json()) as ErrorsReply).errors[0]?.extensions.code).toBe(
+      'UNAUTHENTICATED',
+    );
+
+    const before = (await h.services.reference.lookups()).get('acme')?.length ?? 0;
+    const mutation = await get(
+      print(PutLookupDocument),
+      { table: 'over_get', keyDimension: 'k', rows: [{ key: 'x', values: { y: 'z' } }] },
+      h.keys.acme,
+    );
+    expect(mutation.status).toBe(405);
+    expect(((await mutation.json()) as ErrorsReply).errors[0]?.extensions.code).toBe(
+      'BAD_USER_INPUT',
+    );
+    expect((await h.services.reference.lookups()).get('acme')?.length ?? 0).toBe(before);
   });
 });
 
