@@ -2,6 +2,7 @@
 // fold reads every topic of INGEST_TOPICS, takes the tenant from the message's `tenant` header or
 // the event's own field, and gives every event its topic as the dimension `topic`, which live
 // windows and history then filter and group by, read through the public API.
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Producer } from 'kafkajs';
 import { startTestStack, type TestStack } from '../support/app.js';
@@ -10,6 +11,8 @@ import { freshTopic, testKafka, waitFor } from '../support/services.js';
 
 const HOUR = 3_600_000;
 const now = Date.now();
+/** History is the run's one ClickHouse database, shared with other tests: a name of our own. */
+const EVENT = `signup_${randomBytes(4).toString('hex')}`;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 let stack: TestStack;
@@ -55,7 +58,7 @@ afterAll(async () => {
 describe('events straight into several ingest topics', () => {
   it('folds every topic, tenants from header or field, the topic as a dimension', async () => {
     const signup = (i: number, extra: Record<string, unknown> = {}) => ({
-      name: 'signup',
+      name: EVENT,
       timestamp: iso(now - 30_000 + i),
       userId: `u${i}`,
       ...extra,
@@ -84,7 +87,7 @@ describe('events straight into several ingest topics', () => {
     const live = await waitFor(
       async () => {
         const reply = await ask(
-          '{ live(metric: { event: "signup", groupBy: "topic" }, window: "1h") { group value } }',
+          `{ live(metric: { event: "${EVENT}", groupBy: "topic" }, window: "1h") { group value } }`,
         );
         const counts = byGroup(reply.data?.live);
         return counts[activity] === 3 && counts[transactions] === 5 ? counts : undefined;
@@ -94,7 +97,7 @@ describe('events straight into several ingest topics', () => {
     expect(live).toEqual({ [activity]: 3, [transactions]: 5 });
 
     const filtered = await ask(
-      `{ live(metric: { event: "signup", filter: [{ key: "topic", equals: "${transactions}" }] }, window: "1h") { group value } }`,
+      `{ live(metric: { event: "${EVENT}", filter: [{ key: "topic", equals: "${transactions}" }] }, window: "1h") { group value } }`,
     );
     expect(byGroup(filtered.data?.live)).toEqual({ null: 5 });
 
@@ -102,7 +105,7 @@ describe('events straight into several ingest topics', () => {
     const history = await waitFor(
       async () => {
         const reply = await ask(
-          `{ history(metric: { event: "signup", groupBy: "topic" }, from: "${from}", to: "${iso(now + HOUR)}", interval: "1d") { group points { value } } }`,
+          `{ history(metric: { event: "${EVENT}", groupBy: "topic" }, from: "${from}", to: "${iso(now + HOUR)}", interval: "1d") { group points { value } } }`,
         );
         const totals = Object.fromEntries(
           (reply.data?.history ?? []).map((s) => [
