@@ -50,9 +50,6 @@ export interface ClickHouseHistory extends HistoryStore {
 /** ClickHouse's default max_insert_block_size: inserts up to this size are one block anyway. */
 const DEFAULT_INSERT_BLOCK_ROWS = 1_048_576;
 
-/** A bucket query's row (history-sql.ts): grp, bucket (epoch s), n, vn, v. */
-type BucketRow = [grp: string, bucket: number, n: number, vn: number, v: number | null];
-
 /**
  * Answers as one JSONCompact document, 64-bit integers as numbers: one JSON.parse per answer.
  * JSONEachRow went through the client's stream of row objects, twice the CPU per answer.
@@ -158,13 +155,23 @@ export function createClickHouseHistory({
         groups = (await selectRows<[grp: string]>(topGroupsQuery(db, plan))).map(([grp]) => grp);
         if (groups.length === 0) return { series: [], path: plan.path };
       }
-      const rows = await selectRows<BucketRow>(bucketQuery(db, plan, groups));
-      const cells = rows.map(([grp, bucket, n, vn, v]): Cell => ({
-        group: groupBy === null ? null : grp,
-        time: bucket * 1000,
-        n,
-        vn,
-        v,
+      const { meta, data } = await answer<unknown[]>(bucketQuery(db, plan, groups));
+      // The query selects only the columns the aggregate reads (history-sql.ts).
+      const column = <T>(name: string, absent: T): ((row: unknown[]) => T) => {
+        const i = meta.findIndex((c) => c.name === name);
+        return i < 0 ? () => absent : (row) => row[i] as T;
+      };
+      const grp = column<string | null>('grp', null);
+      const bucket = column<number>('bucket', 0);
+      const n = column<number>('n', 0);
+      const vn = column<number>('vn', 0);
+      const v = column<number | null>('v', null);
+      const cells = data.map((row): Cell => ({
+        group: grp(row),
+        time: bucket(row) * 1000,
+        n: n(row),
+        vn: vn(row),
+        v: v(row),
       }));
       return { series: assembleSeries(aggregate, range, groups ?? [null], cells), path: plan.path };
     },
