@@ -10,6 +10,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { createEmbeddedEventLog } from '../src/adapters/embedded-log/event-log.js';
 import { createKafkaEventLog } from '../src/adapters/kafka/event-log.js';
+import { fixIdleRequestLoop } from '../src/adapters/kafka/request-queue-fix.js';
 import type { ConsumerHandlers, EventLog, LogMessage } from '../src/ports/event-log.js';
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
@@ -98,6 +99,7 @@ function counter() {
 }
 
 async function rawKafkajs(topic: string, concurrency: number): Promise<Measured> {
+  fixIdleRequestLoop(); // the adapter's kafkajs, whichever path runs first
   const kafka = new Kafka({ clientId: 'bench-raw', brokers: BROKERS, logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `bench.${run}.raw.${Math.random()}` });
   const seen = counter();

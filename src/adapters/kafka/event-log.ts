@@ -5,6 +5,7 @@ import type { EventLog, EventLogConsumer, EventLogProducer } from '../../ports/e
 import { createKafkaConsumer } from './consumer.js';
 import { existingTopics } from './existing-topics.js';
 import { kafkaLogLevel, toLogger, type KafkaLogLevel } from './log-creator.js';
+import { fixIdleRequestLoop } from './request-queue-fix.js';
 
 export interface KafkaEventLogOptions {
   brokers: string[];
@@ -34,6 +35,7 @@ const MESSAGES_PER_REQUEST = 1000;
  */
 export function createKafkaEventLog(options: KafkaEventLogOptions): EventLog {
   const logger = options.logger ?? pino({ level: 'warn' });
+  fixIdleRequestLoop();
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
