@@ -33,6 +33,8 @@ export function createFreshness(options: FreshnessOptions): FreshnessSource {
   const staleMs = options.staleMs ?? 5000;
   let last: { at: number; value: Freshness } | undefined;
   let asking: Promise<Freshness> | undefined;
+  /** A question in the background is scheduled. */
+  let queued = false;
   /** The latest question failed (the log or the progress store is away). */
   let failing = false;
 
@@ -79,9 +81,16 @@ export function createFreshness(options: FreshnessOptions): FreshnessSource {
     current() {
       const now = clock();
       if (last && now - last.at <= cacheMs) return Promise.resolve(last.value);
-      const answer = ask(now);
-      if (!last || (failing && now - last.at > staleMs)) return answer;
-      answer.catch(() => undefined);
+      if (!last || (failing && now - last.at > staleMs)) return ask(now);
+      // The caller goes on with the last answer: the question waits until the caller's own
+      // requests (a history query's SELECT) are out, rather than going before them.
+      if (!queued) {
+        queued = true;
+        setImmediate(() => {
+          queued = false;
+          ask(clock()).catch(() => undefined);
+        });
+      }
       const { foldedThrough, behind } = last.value;
       return Promise.resolve({
         foldedThrough,

@@ -31,6 +31,9 @@ function sources() {
   };
 }
 
+/** The background question starts once the caller's own work is out: a turn of the event loop later. */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
 describe('freshness', () => {
   it('past cacheMs gives the last answer, its lag counted to now, while it asks again', async () => {
     const s = sources();
@@ -47,6 +50,8 @@ describe('freshness', () => {
     now = 5_300;
     expect(await freshness.current()).toEqual({ foldedThrough: 1_000, lagMs: 4_300, behind: 1 });
     void freshness.current();
+    expect(s.asked()).toBe(1);
+    await turn();
     expect(s.asked()).toBe(2);
     await s.release();
     expect(await freshness.current()).toEqual({ foldedThrough: 1_000, lagMs: 4_300, behind: 1 });
@@ -61,6 +66,7 @@ describe('freshness', () => {
     await first;
     now = 6_000;
     void freshness.current();
+    await turn();
     now = 60_000;
     expect((await freshness.current()).lagMs).toBe(59_000);
     expect(s.asked()).toBe(2);
@@ -76,6 +82,7 @@ describe('freshness', () => {
     s.fail();
     now = 6_000;
     expect((await freshness.current()).lagMs).toBe(5_000);
+    await turn();
     await s.release();
     now = 10_001;
     const late = expect(freshness.current()).rejects.toThrow('kafka away');
