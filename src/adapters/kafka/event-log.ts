@@ -45,6 +45,12 @@ export function createKafkaEventLog(options: KafkaEventLogOptions): EventLog {
   const producers = new Set<EventLogProducer>();
   const consumers = new Set<EventLogConsumer>();
   let admin: Promise<Admin> | undefined;
+  /**
+   * Topics seen to exist. The API asks for end offsets up to four times a second (freshness), and
+   * listing the topics each time cost a round trip and the whole cluster's metadata: a third of
+   * the Kafka requests of each question.
+   */
+  const knownTopics = new Set<string>();
 
   const connectedAdmin = () =>
     (admin ??= (async () => {
@@ -105,17 +111,26 @@ export function createKafkaEventLog(options: KafkaEventLogOptions): EventLog {
     },
     async endOffsets(topics) {
       const client = await connectedAdmin();
-      const existing = await existingTopics(client, topics);
-      const perTopic = await Promise.all(
-        existing.map(async (topic) =>
-          (await client.fetchTopicOffsets(topic)).map((end) => ({
-            topic,
-            partition: end.partition,
-            offset: Number(end.high),
-          })),
-        ),
-      );
-      return perTopic.flat();
+      const unknown = topics.filter((topic) => !knownTopics.has(topic));
+      if (unknown.length > 0)
+        for (const topic of await existingTopics(client, unknown)) knownTopics.add(topic);
+      const existing = topics.filter((topic) => knownTopics.has(topic));
+      try {
+        const perTopic = await Promise.all(
+          existing.map(async (topic) =>
+            (await client.fetchTopicOffsets(topic)).map((end) => ({
+              topic,
+              partition: end.partition,
+              offset: Number(end.high),
+            })),
+          ),
+        );
+        return perTopic.flat();
+      } catch (error) {
+        // One of them may have been deleted: ask again next time.
+        for (const topic of existing) knownTopics.delete(topic);
+        throw error;
+      }
     },
     async ensureTopics(topics, partitions) {
       const client = await connectedAdmin();
