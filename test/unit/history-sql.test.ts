@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   bucketQuery,
+  bucketQuerySettings,
   eventNamesQuery,
   offsetsQuery,
   topGroupsQuery,
@@ -168,5 +169,39 @@ describe('history queries', () => {
       expect(lex(sql).literals).toContain("'; DROP");
       expect(lex(sql).outside).not.toContain('DROP');
     }
+  });
+});
+
+describe('bucket query settings', () => {
+  const DAY_MS = 86_400_000;
+  const plan = (intervalMs: number, metric: { groupBy?: string; filter?: string[] } = {}) =>
+    planHistoryQuery(
+      {
+        tenant: 't',
+        metric: {
+          event: 'e',
+          aggregate: 'COUNT',
+          filter: metric.filter ? [{ key: 'country', in: metric.filter }] : [],
+          groupBy: metric.groupBy ?? null,
+        },
+        fromMs: 0,
+        toMs: 30 * DAY_MS,
+        intervalMs,
+        maxGroups: 50,
+      },
+      { minute: true, hour: true },
+    );
+
+  it('reads a small rollup slice on one thread', () => {
+    expect(bucketQuerySettings(plan(3_600_000), null)).toEqual({ max_threads: 1 });
+    // A month at 5 min from the minute rollup: 43,200 rows.
+    expect(bucketQuerySettings(plan(300_000), null)).toEqual({ max_threads: 1 });
+  });
+
+  it('leaves large rollup reads and raw events to ClickHouse', () => {
+    const groups = Array.from({ length: 10 }, (_, i) => `c${i}`);
+    expect(bucketQuerySettings(plan(300_000, { groupBy: 'country' }), groups)).toEqual({});
+    expect(bucketQuerySettings(plan(300_000, { filter: groups }), null)).toEqual({});
+    expect(bucketQuerySettings(plan(90_000), null)).toEqual({});
   });
 });

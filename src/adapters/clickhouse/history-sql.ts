@@ -18,6 +18,17 @@ const ROLLUP_LEVELS = [0.5, 0.9, 0.95, 0.99];
  */
 const RAW_MICROS = 'toInt64(round(ifNull(value, 0) * 1000000))';
 
+/** The rollups' time slot: one row per slot of each (dimension key, value) series. */
+const ROLLUP_SLOT_SECONDS = { rollup_minute: 60, rollup_hour: 3600 } as const;
+
+/**
+ * Bucket queries over at most this many rollup rows run on one thread. Measured on a month of
+ * 20 M events: a total at 1 h (720 rows) took 2.32 ms instead of 2.59, at 5 min from the minute
+ * rollup (43,200 rows) 7.05 instead of 7.29, but the minute rollup by country (430,000 rows)
+ * 31.6 instead of 27.8.
+ */
+const ONE_THREAD_ROWS = 100_000;
+
 /** DateTime holds [1970, 2106): a range reaching beyond reads what exists inside. */
 const MAX_DATETIME_SECONDS = 2 ** 32 - 1;
 const dateTime = (ms: number): string =>
@@ -102,7 +113,7 @@ function rollupSource(db: string, plan: RollupPlan): Source {
   return {
     table: `${db}.${minute ? 'events_minute' : 'events_hour'}`,
     time: minute ? 'minute' : 'hour',
-    granularitySeconds: minute ? 60 : 3600,
+    granularitySeconds: ROLLUP_SLOT_SECONDS[plan.path],
     conditions,
     group: plan.groupBy === null ? null : 'dim_value',
     n: 'countMerge(event_count)',
@@ -200,6 +211,18 @@ export function bucketQuery(
     `SELECT ${columns.join(', ')} FROM ${source.table} WHERE ${whereClause(source, plan)}${only}` +
     ` GROUP BY ${source.group === null ? 'bucket' : 'grp, bucket'}`
   );
+}
+
+/** ClickHouse settings for bucketQuery: a small rollup read skips setting up a second thread. */
+export function bucketQuerySettings(
+  plan: HistoryPlan,
+  groups: readonly string[] | null,
+): Record<string, number> {
+  if (plan.path === 'raw') return {};
+  const series = groups?.length ?? plan.slice.values?.length ?? 1;
+  const { fromMs, toMs } = plan.range;
+  const rows = Math.ceil((toMs - fromMs) / (ROLLUP_SLOT_SECONDS[plan.path] * 1000)) * series;
+  return rows <= ONE_THREAD_ROWS ? { max_threads: 1 } : {};
 }
 
 /** Event names of a tenant, the most recent event time first. */

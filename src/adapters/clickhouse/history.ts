@@ -7,6 +7,7 @@ import { partitionKey } from '../../ports/event-log.js';
 import type { HistoryStore } from '../../ports/history.js';
 import {
   bucketQuery,
+  bucketQuerySettings,
   eventNamesQuery,
   offsetsQuery,
   partitionsBeforeQuery,
@@ -95,13 +96,16 @@ export function createClickHouseHistory({
     }
   }
 
-  const answer = <T extends unknown[]>(query: string): Promise<CompactAnswer<T>> =>
+  const answer = <T extends unknown[]>(
+    query: string,
+    settings: Record<string, number> = {},
+  ): Promise<CompactAnswer<T>> =>
     guard(async () => {
-      if (reads) return reads.select<T>(query);
+      if (reads) return reads.select<T>(query, settings);
       const result = await client.query({
         query,
         format: 'JSONCompact',
-        clickhouse_settings: ROWS_SETTINGS,
+        clickhouse_settings: { ...ROWS_SETTINGS, ...settings },
       });
       const { meta = [], data } = await result.json<T>();
       return { meta, data };
@@ -155,7 +159,10 @@ export function createClickHouseHistory({
         groups = (await selectRows<[grp: string]>(topGroupsQuery(db, plan))).map(([grp]) => grp);
         if (groups.length === 0) return { series: [], path: plan.path };
       }
-      const { meta, data } = await answer<unknown[]>(bucketQuery(db, plan, groups));
+      const { meta, data } = await answer<unknown[]>(
+        bucketQuery(db, plan, groups),
+        bucketQuerySettings(plan, groups),
+      );
       // The query selects only the columns the aggregate reads (history-sql.ts).
       const column = <T>(name: string, absent: T): ((row: unknown[]) => T) => {
         const i = meta.findIndex((c) => c.name === name);

@@ -7,8 +7,14 @@ export interface CompactAnswer<T extends unknown[]> {
 }
 
 export interface ClickHouseReads {
-  /** Runs one SELECT (no FORMAT clause) and returns its JSONCompact answer, 64-bit integers as numbers. */
-  select<T extends unknown[]>(query: string): Promise<CompactAnswer<T>>;
+  /**
+   * Runs one SELECT (no FORMAT clause) with these settings besides the reads' own, and returns
+   * its JSONCompact answer, 64-bit integers as numbers.
+   */
+  select<T extends unknown[]>(
+    query: string,
+    settings?: Record<string, string | number>,
+  ): Promise<CompactAnswer<T>>;
   close(): void;
 }
 
@@ -51,10 +57,17 @@ export function createClickHouseReads(options: ClickHouseReadsOptions): ClickHou
     headers.authorization = `Basic ${Buffer.from(`${options.username ?? 'default'}:${options.password ?? ''}`).toString('base64')}`;
   const timeoutMs = options.timeoutMs ?? 30_000;
 
-  const send = (query: string): Promise<string> =>
+  const urlWith = (settings: Record<string, string | number>): URL => {
+    const target = new URL(url);
+    for (const [name, value] of Object.entries(settings))
+      target.searchParams.set(name, String(value));
+    return target;
+  };
+
+  const send = (query: string, target: URL): Promise<string> =>
     new Promise((resolve, reject) => {
       const body = Buffer.from(query);
-      const req = request(url, {
+      const req = request(target, {
         method: 'POST',
         agent,
         headers: { ...headers, 'content-length': body.length },
@@ -79,15 +92,16 @@ export function createClickHouseReads(options: ClickHouseReadsOptions): ClickHou
     });
 
   return {
-    async select<T extends unknown[]>(query: string) {
+    async select<T extends unknown[]>(query: string, settings = {}) {
+      const target = Object.keys(settings).length === 0 ? url : urlWith(settings);
       let answer;
       try {
-        answer = await send(query);
+        answer = await send(query, target);
       } catch (error) {
         const failed = error as { code?: string; reused?: boolean };
         if (!(failed.reused && (failed.code === 'ECONNRESET' || failed.code === 'EPIPE')))
           throw error;
-        answer = await send(query);
+        answer = await send(query, target);
       }
       return JSON.parse(answer) as CompactAnswer<T>;
     },
