@@ -22,8 +22,9 @@ const require = createRequire(import.meta.url);
  * request queue re-arms a timer of under a millisecond for ever, whether or not a request waits
  * (scheduleCheckPendingRequests with nothing pending; tulios/kafkajs#1556 and #1704, fix proposed in
  * #1667, not released). Every producer, consumer and admin connection of a process wakes its event
- * loop about a thousand times a second for nothing: the API spent ~40 ms of CPU per second on it
- * once its admin and producer had connected, and each wake-up stands in front of real work.
+ * loop about a thousand times a second for nothing. It shows in a process that is mostly waiting:
+ * with history queries 200 ms apart, the API's main thread spent 9 ms of CPU per query, 5 ms with
+ * this fix (a busy fold's CPU did not measurably change).
  *
  * This schedules a check only when a request waits, as the released code does in that case (when
  * the broker's throttle ends, else after 10 ms). Nothing else changes: with nothing pending, the
