@@ -256,8 +256,12 @@ kafka_up() {
   kafka_write_config
   kafka_java_command
   if [[ ! -f "$KAFKA_DIR/data/meta.properties" ]]; then
-    local cluster_id
-    cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+    # A cluster id is a UUID in URL-safe base64. One that starts with '-' (1 in 64) reads as an
+    # option to the storage tool and the format fails, so draw again (as Kafka's random-uuid does).
+    local cluster_id="-"
+    while [[ "$cluster_id" == -* ]]; do
+      cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+    done
     say "kafka: formatting KRaft storage (cluster id $cluster_id)"
     if ! "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_DIR/server.properties" \
       >"$KAFKA_DIR/logs/format.log" 2>&1; then
