@@ -11,7 +11,7 @@
  */
 export interface SentUsers {
   /** The members not yet sent to `key` (of the bucket that ends at `bucketEndSec`). */
-  unsent(bucketEndSec: number, key: string, members: Set<string>): Iterable<string>;
+  unsent(bucketEndSec: number, key: string, members: ReadonlySet<string>): Iterable<string>;
   /** Records members Redis has acknowledged. */
   record(bucketEndSec: number, key: string, members: readonly string[]): void;
   clear(): void;

@@ -230,18 +230,17 @@ async function seriesInWindow(
 }
 
 /** The users of one HyperLogLog key. */
-interface UserKey<Members = Set<string>> {
+interface UserKey<Members = ReadonlySet<string>> {
   key: string;
   bucketEndSec: number;
-  expireAt: number;
   members: Members;
 }
 
 /**
  * The keys and arguments of live-apply.lua for one group: its seconds and their minutes, with the
- * users `toSend` picks for each series' HyperLogLog; and the users sent to minute HyperLogLogs, the ones
- * worth remembering: a minute hears from every write of its minute, mostly about the same users,
- * while a second is written about once (remembering its users cost more than re-adding them).
+ * users `toSend` picks for each series' HyperLogLog; and the users sent to minute HyperLogLogs,
+ * the ones worth remembering: a minute hears from every write of its minute, mostly about the same
+ * users, while a second is written about once (remembering its users cost more than re-adding them).
  */
 function buildScript(
   keys: LiveKeys,
@@ -270,7 +269,6 @@ function buildScript(
         const users: UserKey = {
           key: keys.users(bucket, id),
           bucketEndSec: second + length,
-          expireAt,
           members: stats.users,
         };
         const members = stats.users.size > 0 ? toSend(users, level === 'm') : [];
